@@ -1,0 +1,30 @@
+//! Omnify's domain types, the traits every other crate implements, and their errors.
+//!
+//! This crate has no I/O of its own. The server wires concrete implementations of
+//! these traits (an OpenAI-compatible model, a SQL store, platform connectors…) into
+//! one `AppState`; tests wire the doubles from the `test-utils` feature instead.
+
+pub mod channel;
+pub mod conversation;
+pub mod model;
+pub mod secret;
+pub mod store;
+pub mod tool;
+
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
+
+pub use channel::{Channel, ChannelError, OutboundEvent};
+pub use conversation::{
+    ChannelKind, ConversationMode, InboundMessage, MessageRole, StoredMessage, ToolCallRecord,
+    TurnUsage,
+};
+pub use model::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, DeltaSink, ModelError, ModelErrorKind,
+    Role, ToolCallRequest, ToolSpec, Usage,
+};
+pub use secret::Secret;
+pub use store::{ConversationStore, InboundOutcome, StoreError};
+pub use tool::{
+    Chart, ChartKind, ChartSeries, DateRange, Provenance, Tool, ToolContext, ToolEffect, ToolError, ToolOutput, parse_args,
+};
