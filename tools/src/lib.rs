@@ -1,0 +1,19 @@
+//! Tools the model can call, the platform connectors behind them, and the sandbox
+//! emulators that let every tool run on a fresh machine with no platform keys.
+//!
+//! - [`connectors`]: one client per platform API, mapped to the [`model`] types.
+//! - [`performance`]: `get_marketing_performance`, the cross-platform results tool.
+//! - [`sandbox`]: a seeded synthetic brand and local HTTP emulators of the platform APIs.
+//! - [`money`]: exact parsing of the money formats the platforms send.
+
+pub mod connectors;
+pub mod model;
+pub mod money;
+pub mod performance;
+pub mod sandbox;
+
+pub use connectors::meta::{MetaAdsClient, MetaConfig, MetaError};
+pub use connectors::{AdPlatform, AdPlatforms};
+pub use performance::PerformanceTool;
+pub use sandbox::brand::Brand;
+pub use sandbox::{RunningSandbox, spawn};

@@ -107,8 +107,8 @@ pub struct StoredMessage {
     pub role: MessageRole,
     pub author: String,
     pub text: String,
-    /// Milliseconds since the Unix epoch.
-    pub created_at_ms: i64,
+    /// Microseconds since the Unix epoch.
+    pub created_at_us: i64,
 }
 
 /// One tool call as persisted for audit and debugging.

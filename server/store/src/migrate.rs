@@ -1,0 +1,22 @@
+//! Embedded migrations, run through sqlx's migrator (which records checksums and, on
+//! PostgreSQL, takes an advisory lock so two replicas starting at once do not race).
+
+use omnify_core::StoreError;
+use sqlx::AnyPool;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::SqlSafeStr;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, name, sql)| {
+            Migration::new(*version, (*name).into(), MigrationType::Simple, sql.into_sql_str(), false)
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Database(format!("migration failed: {e}")))
+}
