@@ -33,6 +33,9 @@ pub trait ConversationStore: Send + Sync {
     /// Messages of a conversation, oldest first.
     async fn history(&self, conversation_id: &str) -> Result<Vec<StoredMessage>, StoreError>;
 
+    /// Tool calls of a conversation, oldest first.
+    async fn tool_calls(&self, conversation_id: &str) -> Result<Vec<ToolCallRecord>, StoreError>;
+
     /// Store the bot's reply to `reply_to`, its tool calls and usage, and mark the user
     /// message answered — in one transaction, so a crash leaves either all or nothing.
     async fn record_reply(

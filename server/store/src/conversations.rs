@@ -140,34 +140,6 @@ impl SqlStore {
         tx.commit().await.map_err(db)
     }
 
-    /// Tool calls of a conversation, oldest first.
-    pub async fn tool_calls(&self, conversation_id: &str) -> Result<Vec<ToolCallRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT conversation_id, message_id, call_id, name, arguments, duration_ms, ok, result_summary \
-             FROM tool_calls WHERE conversation_id = $1 ORDER BY created_at",
-        )
-        .bind(conversation_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let duration: i64 = r.try_get("duration_ms").map_err(db)?;
-                let ok: i64 = r.try_get("ok").map_err(db)?;
-                Ok(ToolCallRecord {
-                    conversation_id: r.try_get("conversation_id").map_err(db)?,
-                    message_id: r.try_get("message_id").map_err(db)?,
-                    call_id: r.try_get("call_id").map_err(db)?,
-                    name: r.try_get("name").map_err(db)?,
-                    arguments: r.try_get("arguments").map_err(db)?,
-                    duration_ms: u64::try_from(duration).unwrap_or(0),
-                    ok: ok != 0,
-                    result_summary: r.try_get("result_summary").map_err(db)?,
-                })
-            })
-            .collect()
-    }
-
     /// Token usage and cost of the reply `message_id`.
     pub async fn usage_of(&self, message_id: &str) -> Result<Option<TurnUsage>, StoreError> {
         let row = sqlx::query(
@@ -290,6 +262,34 @@ impl ConversationStore for SqlStore {
         .await
         .map_err(db)?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    /// Tool calls of a conversation, oldest first.
+    async fn tool_calls(&self, conversation_id: &str) -> Result<Vec<ToolCallRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT conversation_id, message_id, call_id, name, arguments, duration_ms, ok, result_summary \
+             FROM tool_calls WHERE conversation_id = $1 ORDER BY created_at",
+        )
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let duration: i64 = r.try_get("duration_ms").map_err(db)?;
+                let ok: i64 = r.try_get("ok").map_err(db)?;
+                Ok(ToolCallRecord {
+                    conversation_id: r.try_get("conversation_id").map_err(db)?,
+                    message_id: r.try_get("message_id").map_err(db)?,
+                    call_id: r.try_get("call_id").map_err(db)?,
+                    name: r.try_get("name").map_err(db)?,
+                    arguments: r.try_get("arguments").map_err(db)?,
+                    duration_ms: u64::try_from(duration).unwrap_or(0),
+                    ok: ok != 0,
+                    result_summary: r.try_get("result_summary").map_err(db)?,
+                })
+            })
+            .collect()
     }
 
     async fn record_reply(
