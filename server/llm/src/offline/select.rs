@@ -45,12 +45,16 @@ pub(crate) fn select<'a>(message: &str, tools: &'a [ToolSpec], today: NaiveDate)
 
 pub(crate) fn score(message: &str, tool: &ToolSpec, today: NaiveDate) -> u32 {
     let all_stems = stems(message);
+    // "raise the budget" should meet the keyword "raise budget".
+    let content_stems: Vec<String> =
+        words(message).into_iter().filter(|w| !is_stopword(w)).map(|w| stem(&w)).collect();
     let topic: BTreeSet<String> = topic_stems(message);
 
     let mut keyword_hits: BTreeSet<Vec<String>> = BTreeSet::new();
     for keyword in &tool.keywords {
         let phrase = stems(keyword);
-        if extract::find_phrase(&all_stems, &phrase).is_some() {
+        let found = extract::find_phrase(&all_stems, &phrase).or_else(|| extract::find_phrase(&content_stems, &phrase));
+        if found.is_some() {
             keyword_hits.insert(phrase);
         }
     }
@@ -104,7 +108,7 @@ fn count(n: usize) -> u32 {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::super::tests::{spec_tools, today};
+    use crate::offline::fixtures::{spec_tools, today};
     use super::*;
 
     fn names(message: &str) -> Vec<String> {

@@ -456,7 +456,8 @@ pub(super) fn generate(
                 let spend = campaign_spend * share;
                 let cpm = plan.cpm * if is_weekend(date) { 1.07 } else { 1.0 } * rng.noise(0.1);
                 let impressions = rng.round_count(spend / cpm * 1000.0);
-                let clicks = rng.round_count(impressions as f64 * ad.ctr * fatigue * rng.noise(0.1));
+                let ctr = ad.ctr * fatigue * rng.noise(0.1);
+                let clicks = rng.round_count(impressions as f64 * ctr);
                 let link_clicks = rng.round_count(clicks as f64 * 0.82);
                 let landing_page_views = rng.round_count(link_clicks as f64 * 0.76);
                 let order_value = 74.0 * rng.noise(0.12);
@@ -465,7 +466,8 @@ pub(super) fn generate(
                     expected_purchases *= 0.02;
                 }
                 let purchases = rng.round_count(expected_purchases);
-                let add_to_carts = rng.round_count(purchases as f64 * 3.1 * rng.noise(0.2));
+                let carts_per_purchase = 3.1 * rng.noise(0.2);
+                let add_to_carts = rng.round_count(purchases as f64 * carts_per_purchase);
                 let reach = (impressions as f64 / rng.uniform(1.1, 1.6)).round() as u64;
                 days.push(MetaAdDay {
                     date,

@@ -1,0 +1,336 @@
+//! One turn: model steps and tool calls until the model answers, within bounds.
+
+use crate::budget::TokenCounter;
+use crate::history;
+use crate::pricing::PriceTable;
+use crate::prompts::{Prompts, TenantFacts};
+use crate::registry::{ToolRegistry, UserRole};
+use futures_util::future::join_all;
+use omnify_core::{
+    ChatMessage, ChatModel, ChatRequest, ConversationStore, MessageRole, ModelError,
+    ModelErrorKind, OutboundEvent, StoreError, StoredMessage, Tool, ToolCallRecord,
+    ToolCallRequest, ToolContext, ToolEffect, ToolError, TurnUsage, Usage,
+};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+use tracing::Instrument;
+
+/// Bounds on one turn, so a looping model or a slow platform cannot run away.
+#[derive(Debug, Clone)]
+pub struct TurnLimits {
+    /// Model calls per turn.
+    pub max_steps: u32,
+    /// Prompt + completion tokens over all steps.
+    pub max_total_tokens: u64,
+    pub wall_time: Duration,
+    pub tool_timeout: Duration,
+    /// Completion tokens reserved per step.
+    pub max_output_tokens: u32,
+}
+
+impl Default for TurnLimits {
+    fn default() -> Self {
+        Self {
+            max_steps: 8,
+            max_total_tokens: 200_000,
+            wall_time: Duration::from_secs(120),
+            tool_timeout: Duration::from_secs(30),
+            max_output_tokens: 1024,
+        }
+    }
+}
+
+/// A stored user message to answer.
+#[derive(Debug, Clone)]
+pub struct TurnInput {
+    pub tenant_id: String,
+    pub conversation_id: String,
+    /// The stored user message this turn answers.
+    pub message_id: String,
+    pub user_id: Option<String>,
+    pub role: UserRole,
+    pub tenant: TenantFacts,
+    pub today: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct TurnOutcome {
+    pub message_id: String,
+    pub reply: String,
+    pub tool_calls: Vec<ToolCallRecord>,
+    pub usage: TurnUsage,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    #[error("the language model failed: {0}")]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("prompt template error: {0}")]
+    Prompt(String),
+    #[error("the turn took longer than {0:?}")]
+    WallTime(Duration),
+}
+
+pub struct Agent {
+    model: Arc<dyn ChatModel>,
+    store: Arc<dyn ConversationStore>,
+    tools: ToolRegistry,
+    prompts: Prompts,
+    prices: PriceTable,
+    limits: TurnLimits,
+    tokens: TokenCounter,
+}
+
+/// What the tools did in one step, in call order.
+struct StepResult {
+    messages: Vec<ChatMessage>,
+    records: Vec<ToolCallRecord>,
+}
+
+impl Agent {
+    pub fn new(
+        model: Arc<dyn ChatModel>,
+        store: Arc<dyn ConversationStore>,
+        tools: ToolRegistry,
+        prices: PriceTable,
+        limits: TurnLimits,
+    ) -> Result<Self, TurnError> {
+        Ok(Self {
+            model,
+            store,
+            tools,
+            prompts: Prompts::new().map_err(|e| TurnError::Prompt(e.to_string()))?,
+            prices,
+            limits,
+            tokens: TokenCounter::new(),
+        })
+    }
+
+    pub fn model(&self) -> &dyn ChatModel {
+        self.model.as_ref()
+    }
+
+    /// Answer the stored message `input.message_id`, streaming events to `events` and
+    /// persisting the reply, its tool calls and usage.
+    pub async fn run_turn(
+        &self,
+        input: TurnInput,
+        events: Option<UnboundedSender<OutboundEvent>>,
+    ) -> Result<TurnOutcome, TurnError> {
+        let span = tracing::info_span!("turn", tenant_id = %input.tenant_id, conversation_id = %input.conversation_id);
+        let deadline = self.limits.wall_time;
+        match tokio::time::timeout(deadline, self.turn(&input, events.as_ref()).instrument(span)).await {
+            Ok(result) => result,
+            Err(_) => Err(TurnError::WallTime(deadline)),
+        }
+    }
+
+    async fn turn(
+        &self,
+        input: &TurnInput,
+        events: Option<&UnboundedSender<OutboundEvent>>,
+    ) -> Result<TurnOutcome, TurnError> {
+        let emit = |e: OutboundEvent| {
+            if let Some(tx) = events {
+                let _ = tx.send(e);
+            }
+        };
+        let connected: HashSet<String> = input.tenant.connected_platforms.iter().cloned().collect();
+        let tools = self.tools.available(&connected, input.role);
+        let specs = ToolRegistry::specs(&tools);
+        let by_name: HashMap<String, Arc<dyn Tool>> = tools.iter().map(|t| (t.spec().name, t.clone())).collect();
+        let tool_lines: Vec<String> = specs.iter().map(|s| format!("{}: {}", s.name, first_sentence(&s.description))).collect();
+        let system = self
+            .prompts
+            .system(&input.tenant, input.today, &tool_lines)
+            .map_err(|e| TurnError::Prompt(e.to_string()))?;
+
+        let stored = self.store.history(&input.conversation_id).await?;
+        let calls = self.store.tool_calls(&input.conversation_id).await?;
+        let past = history::to_chat(&stored, &calls);
+
+        // Everything that must always be sent: the system prompt, tool schemas and the
+        // room the answer needs. History gets what is left.
+        let fixed = self.tokens.text(&system) + self.tokens.tools(&specs) + self.limits.max_output_tokens as usize;
+        let mut history_budget = self.model.context_window().saturating_sub(fixed);
+        let mut messages = self.assemble(&system, past.clone(), history_budget);
+
+        let reply_id = uuid::Uuid::new_v4().to_string();
+        let ctx = ToolContext {
+            tenant_id: input.tenant_id.clone(),
+            conversation_id: input.conversation_id.clone(),
+            user_id: input.user_id.clone(),
+            today: input.today,
+        };
+        let mut usage = Usage::default();
+        let mut records = Vec::new();
+        let mut steps = 0;
+        let mut trimmed_for_context = false;
+        let on_text = |t: &str| emit(OutboundEvent::Delta { text: t.to_string() });
+        let mut turn_messages: Vec<ChatMessage> = Vec::new();
+
+        let reply = loop {
+            if steps >= self.limits.max_steps {
+                break self.bounded_reply(&records, format!("{} steps", self.limits.max_steps));
+            }
+            if usage.prompt_tokens + usage.completion_tokens >= self.limits.max_total_tokens {
+                break self.bounded_reply(&records, format!("{} tokens", self.limits.max_total_tokens));
+            }
+            steps += 1;
+            let mut all = messages.clone();
+            all.extend(turn_messages.iter().cloned());
+            let request = ChatRequest {
+                messages: all,
+                tools: specs.clone(),
+                max_output_tokens: Some(self.limits.max_output_tokens),
+                temperature: None,
+            };
+            let started = Instant::now();
+            let result = self
+                .model
+                .complete(&request, &on_text)
+                .instrument(tracing::info_span!("model_call", step = steps, model = self.model.model_name()))
+                .await;
+            let response = match result {
+                Ok(r) => r,
+                // Too long once: keep half the history and try again. Twice: give up.
+                Err(e) if e.kind == ModelErrorKind::ContextTooLong && !trimmed_for_context => {
+                    tracing::warn!(history_budget, "prompt too long for the model, trimming history");
+                    trimmed_for_context = true;
+                    history_budget /= 2;
+                    messages = self.assemble(&system, past.clone(), history_budget);
+                    steps -= 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            tracing::debug!(step = steps, ms = started.elapsed().as_millis() as u64, calls = response.tool_calls.len(), "model step done");
+            usage += response.usage;
+            if response.tool_calls.is_empty() {
+                break response.text;
+            }
+            turn_messages.push(ChatMessage::assistant_tool_calls(&response.text, response.tool_calls.clone()));
+            let step = self.run_tools(&ctx, &by_name, &response.tool_calls, &reply_id, &emit).await;
+            turn_messages.extend(step.messages);
+            records.extend(step.records);
+        };
+
+        let reply_message = StoredMessage {
+            id: reply_id.clone(),
+            conversation_id: input.conversation_id.clone(),
+            role: MessageRole::Assistant,
+            author: "omnify".into(),
+            text: reply.clone(),
+            created_at_us: 0,
+        };
+        let turn_usage = TurnUsage {
+            conversation_id: input.conversation_id.clone(),
+            message_id: reply_id.clone(),
+            model: self.model.model_name().to_string(),
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            cost_usd: self.prices.cost(self.model.model_name(), usage),
+            steps,
+        };
+        self.store.record_reply(&input.message_id, &reply_message, &records, &turn_usage).await?;
+        emit(OutboundEvent::Done { message_id: reply_id.clone(), reply: reply.clone() });
+        Ok(TurnOutcome { message_id: reply_id, reply, tool_calls: records, usage: turn_usage })
+    }
+
+    fn assemble(&self, system: &str, past: Vec<ChatMessage>, budget: usize) -> Vec<ChatMessage> {
+        let mut messages = vec![ChatMessage::system(system)];
+        messages.extend(self.tokens.trim(past, budget));
+        messages
+    }
+
+    /// Run one step's tool calls concurrently, each under the tool timeout. Bad
+    /// arguments and failures become tool results the model reads; they never end
+    /// the turn.
+    async fn run_tools(
+        &self,
+        ctx: &ToolContext,
+        tools: &HashMap<String, Arc<dyn Tool>>,
+        calls: &[ToolCallRequest],
+        reply_id: &str,
+        emit: &(dyn Fn(OutboundEvent) + Send + Sync),
+    ) -> StepResult {
+        let runs = calls.iter().map(|call| async move {
+            let arguments: Result<serde_json::Value, _> =
+                serde_json::from_str(if call.arguments.trim().is_empty() { "{}" } else { &call.arguments });
+            emit(OutboundEvent::ToolCall {
+                id: call.id.clone(),
+                name: call.name.clone(),
+                arguments: arguments.as_ref().cloned().unwrap_or(serde_json::Value::Null),
+            });
+            let started = Instant::now();
+            let outcome = match (tools.get(&call.name), arguments) {
+                (None, _) => Err(ToolError::BadArguments(format!(
+                    "there is no tool named {:?}; use one of: {}",
+                    call.name,
+                    tools.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))),
+                (Some(_), Err(e)) => Err(ToolError::BadArguments(format!("arguments are not valid JSON: {e}"))),
+                (Some(tool), Ok(_)) if tool.effect() == ToolEffect::Write => Err(ToolError::Failed(
+                    "this action changes a platform and needs approval, which is not available yet".into(),
+                )),
+                (Some(tool), Ok(args)) => {
+                    let span = tracing::info_span!("tool_call", tool = %call.name, tenant_id = %ctx.tenant_id, conversation_id = %ctx.conversation_id);
+                    match tokio::time::timeout(self.limits.tool_timeout, tool.call(ctx, args).instrument(span)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(ToolError::Timeout(self.limits.tool_timeout.as_millis() as u64)),
+                    }
+                }
+            };
+            let duration_ms = started.elapsed().as_millis() as u64;
+            let (ok, summary, model_text) = match &outcome {
+                Ok(out) => (true, out.summary.clone(), out.to_model_text()),
+                Err(e) => (false, e.to_string(), history::result_text(false, &e.to_string())),
+            };
+            if !ok {
+                tracing::warn!(tool = %call.name, error = %summary, "tool call failed");
+            }
+            emit(OutboundEvent::ToolResult {
+                id: call.id.clone(),
+                name: call.name.clone(),
+                ok,
+                summary: summary.clone(),
+                duration_ms,
+            });
+            let record = ToolCallRecord {
+                conversation_id: ctx.conversation_id.clone(),
+                message_id: reply_id.to_string(),
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                arguments: call.arguments.clone(),
+                duration_ms,
+                ok,
+                result_summary: summary,
+            };
+            (ChatMessage::tool_result(&call.id, model_text), record)
+        });
+        let (messages, records) = join_all(runs).await.into_iter().unzip();
+        StepResult { messages, records }
+    }
+
+    /// The answer when a bound stops the loop: say so, and pass on what was found.
+    fn bounded_reply(&self, records: &[ToolCallRecord], bound: String) -> String {
+        let mut text = format!("I stopped before finishing because this question needed more than {bound}.");
+        let found: Vec<_> = records.iter().filter(|r| r.ok).collect();
+        if !found.is_empty() {
+            text.push_str(" Here is what I found so far:");
+            for r in found {
+                text.push_str(&format!("\n- {}: {}", r.name, r.result_summary));
+            }
+        }
+        text.push_str("\nTry a narrower question, or ask for a person if you need more.");
+        text
+    }
+}
+
+fn first_sentence(s: &str) -> &str {
+    s.split_once(". ").map(|(a, _)| a).unwrap_or(s)
+}
