@@ -1,1 +1,78 @@
-fn main() {}
+use clap::Parser;
+use omnify_server::cli::{Cli, Command};
+use omnify_server::config::Settings;
+use omnify_server::startup::{Application, connect_store};
+use omnify_server::{ask, install_crypto_provider, telemetry};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    install_crypto_provider();
+    let cli = Cli::parse();
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("omnify: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(dir) = cli.data_dir {
+        settings.data_dir = dir;
+    }
+    if let Some(format) = cli.log_format {
+        settings.log.format = format.into();
+    }
+    telemetry::init(settings.log.format, &settings.log.filter);
+    match run(cli.command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("omnify: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(
+    command: Command,
+    mut settings: omnify_server::config::Settings,
+) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { port, host } => {
+            if let Some(port) = port {
+                settings.server.port = port;
+            }
+            if let Some(host) = host {
+                settings.server.host = host;
+            }
+            let app = Application::build(settings).await?;
+            if let Some((_, key)) = &app.runtime.demo_key {
+                println!(
+                    "Created the demo tenant. Its API key (shown once, keep it):\n\n    {}\n",
+                    key.expose()
+                );
+            }
+            println!("Omnify is listening on http://{}", app.addr);
+            println!("Model: {}", app.state().agent.model().model_name());
+            app.run_until(shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let store = connect_store(&settings).await?;
+            println!(
+                "Migrations applied to {}",
+                omnify_store::redact_url(&settings.database_url())
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::Ask {
+            question,
+            conversation,
+            json,
+        } => ask::run(settings, question, conversation, json).await,
+    }
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}

@@ -14,7 +14,9 @@ pub struct TokenCounter {
 
 impl TokenCounter {
     pub fn new() -> Self {
-        Self { bpe: tiktoken_rs::o200k_base_singleton() }
+        Self {
+            bpe: tiktoken_rs::o200k_base_singleton(),
+        }
     }
 
     pub fn text(&self, text: &str) -> usize {
@@ -22,14 +24,22 @@ impl TokenCounter {
     }
 
     pub fn message(&self, m: &ChatMessage) -> usize {
-        let calls: usize = m.tool_calls.iter().map(|c| self.text(&c.name) + self.text(&c.arguments)).sum();
+        let calls: usize = m
+            .tool_calls
+            .iter()
+            .map(|c| self.text(&c.name) + self.text(&c.arguments))
+            .sum();
         PER_MESSAGE + self.text(&m.content) + calls
     }
 
     pub fn tools(&self, tools: &[ToolSpec]) -> usize {
         tools
             .iter()
-            .map(|t| self.text(&t.name) + self.text(&t.description) + self.text(&t.parameters.to_string()))
+            .map(|t| {
+                self.text(&t.name)
+                    + self.text(&t.description)
+                    + self.text(&t.parameters.to_string())
+            })
             .sum()
     }
 
@@ -48,7 +58,9 @@ impl TokenCounter {
             keep_from = i;
         }
         // Do not start on orphaned tool results.
-        while keep_from < history.len().saturating_sub(1) && history[keep_from].role == omnify_core::Role::Tool {
+        while keep_from < history.len().saturating_sub(1)
+            && history[keep_from].role == omnify_core::Role::Tool
+        {
             keep_from += 1;
         }
         history.into_iter().skip(keep_from).collect()
@@ -76,18 +88,28 @@ mod tests {
     #[test]
     fn trim_keeps_the_newest_messages_and_always_the_question() {
         let c = TokenCounter::new();
-        let history: Vec<_> = (0..10).map(|i| ChatMessage::user(format!("message number {i}"))).collect();
+        let history: Vec<_> = (0..10)
+            .map(|i| ChatMessage::user(format!("message number {i}")))
+            .collect();
         let one = c.message(&history[9]);
         let trimmed = c.trim(history.clone(), one * 3);
         assert_eq!(trimmed, history[7..].to_vec());
         let tiny = c.trim(history.clone(), 1);
-        assert_eq!(tiny, history[9..].to_vec(), "the question survives any budget");
+        assert_eq!(
+            tiny,
+            history[9..].to_vec(),
+            "the question survives any budget"
+        );
     }
 
     #[test]
     fn trim_never_starts_on_a_tool_result() {
         let c = TokenCounter::new();
-        let call = ToolCallRequest { id: "c1".into(), name: "t".into(), arguments: "{}".into() };
+        let call = ToolCallRequest {
+            id: "c1".into(),
+            name: "t".into(),
+            arguments: "{}".into(),
+        };
         let history = vec![
             ChatMessage::user("a long question ".repeat(50)),
             ChatMessage::assistant_tool_calls("", vec![call]),

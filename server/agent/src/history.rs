@@ -19,16 +19,26 @@ pub fn to_chat(messages: &[StoredMessage], calls: &[ToolCallRecord]) -> Vec<Chat
                 if let Some(calls) = by_reply.get(m.id.as_str()) {
                     let requests = calls
                         .iter()
-                        .map(|c| ToolCallRequest { id: c.call_id.clone(), name: c.name.clone(), arguments: c.arguments.clone() })
+                        .map(|c| ToolCallRequest {
+                            id: c.call_id.clone(),
+                            name: c.name.clone(),
+                            arguments: c.arguments.clone(),
+                        })
                         .collect();
                     out.push(ChatMessage::assistant_tool_calls("", requests));
                     for c in calls {
-                        out.push(ChatMessage::tool_result(&c.call_id, result_text(c.ok, &c.result_summary)));
+                        out.push(ChatMessage::tool_result(
+                            &c.call_id,
+                            result_text(c.ok, &c.result_summary),
+                        ));
                     }
                 }
                 out.push(ChatMessage::assistant(&m.text));
             }
-            MessageRole::Expert => out.push(ChatMessage::assistant(format!("[Expert {}] {}", m.author, m.text))),
+            MessageRole::Expert => out.push(ChatMessage::assistant(format!(
+                "[Expert {}] {}",
+                m.author, m.text
+            ))),
             MessageRole::System => out.push(ChatMessage::system(&m.text)),
         }
     }

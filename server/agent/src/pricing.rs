@@ -1,11 +1,11 @@
 //! What a turn cost, from a per-model price table in config.
 
 use omnify_core::Usage;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// USD per million tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ModelPrice {
     pub input_per_million: f64,
     pub output_per_million: f64,
@@ -51,10 +51,25 @@ mod tests {
     #[test]
     fn the_longest_matching_prefix_sets_the_price() {
         let table = PriceTable::new(HashMap::from([
-            ("gpt-4o".to_string(), ModelPrice { input_per_million: 2.5, output_per_million: 10.0 }),
-            ("gpt-4o-mini".to_string(), ModelPrice { input_per_million: 0.15, output_per_million: 0.6 }),
+            (
+                "gpt-4o".to_string(),
+                ModelPrice {
+                    input_per_million: 2.5,
+                    output_per_million: 10.0,
+                },
+            ),
+            (
+                "gpt-4o-mini".to_string(),
+                ModelPrice {
+                    input_per_million: 0.15,
+                    output_per_million: 0.6,
+                },
+            ),
         ]));
-        let usage = Usage { prompt_tokens: 1_000_000, completion_tokens: 500_000 };
+        let usage = Usage {
+            prompt_tokens: 1_000_000,
+            completion_tokens: 500_000,
+        };
         assert!((table.cost("gpt-4o-mini-2024-07-18", usage) - 0.45).abs() < 1e-9);
         assert!((table.cost("gpt-4o-2024-08-06", usage) - 7.5).abs() < 1e-9);
         assert_eq!(table.cost("offline", usage), 0.0);

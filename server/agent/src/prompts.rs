@@ -35,14 +35,12 @@ impl Prompts {
         tools: &[String],
     ) -> Result<String, minijinja::Error> {
         let weekday = today.format("%A").to_string();
-        self.env
-            .get_template("system")?
-            .render(context! {
-                tenant => Value::from(Serde(tenant)),
-                today => today.to_string(),
-                weekday,
-                tools => Value::from(Serde(tools)),
-            })
+        self.env.get_template("system")?.render(context! {
+            tenant => Value::from(Serde(tenant)),
+            today => today.to_string(),
+            weekday,
+            tools => Value::from(Serde(tools)),
+        })
     }
 }
 
@@ -60,13 +58,23 @@ mod tests {
             notes: vec!["Keep Meta retargeting budget flat until December.".into()],
         };
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        let tools = vec!["get_marketing_performance: spend, revenue and ROAS by platform".to_string()];
-        insta::assert_snapshot!(Prompts::new().unwrap().system(&facts, today, &tools).unwrap());
+        let tools =
+            vec!["get_marketing_performance: spend, revenue and ROAS by platform".to_string()];
+        insta::assert_snapshot!(
+            Prompts::new()
+                .unwrap()
+                .system(&facts, today, &tools)
+                .unwrap()
+        );
     }
 
     #[test]
     fn a_tenant_without_connections_is_told_to_connect() {
-        let facts = TenantFacts { name: "New Co".into(), currency: "EUR".into(), ..Default::default() };
+        let facts = TenantFacts {
+            name: "New Co".into(),
+            currency: "EUR".into(),
+            ..Default::default()
+        };
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let text = Prompts::new().unwrap().system(&facts, today, &[]).unwrap();
         assert!(text.contains("No platforms are connected yet"));

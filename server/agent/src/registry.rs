@@ -69,9 +69,18 @@ mod tests {
     #[async_trait]
     impl Tool for Named {
         fn spec(&self) -> ToolSpec {
-            ToolSpec { name: self.0.into(), description: String::new(), parameters: serde_json::json!({}), keywords: vec![] }
+            ToolSpec {
+                name: self.0.into(),
+                description: String::new(),
+                parameters: serde_json::json!({}),
+                keywords: vec![],
+            }
         }
-        async fn call(&self, _: &ToolContext, _: serde_json::Value) -> Result<ToolOutput, ToolError> {
+        async fn call(
+            &self,
+            _: &ToolContext,
+            _: serde_json::Value,
+        ) -> Result<ToolOutput, ToolError> {
             Err(ToolError::Failed("unused".into()))
         }
     }
@@ -81,10 +90,17 @@ mod tests {
         let mut r = ToolRegistry::new();
         r.register(Arc::new(Named("meta_perf")), &["meta"], UserRole::Member);
         r.register(Arc::new(Named("knowledge")), &[], UserRole::Visitor);
-        let names = |tools: Vec<Arc<dyn Tool>>| tools.iter().map(|t| t.spec().name).collect::<Vec<_>>();
+        let names =
+            |tools: Vec<Arc<dyn Tool>>| tools.iter().map(|t| t.spec().name).collect::<Vec<_>>();
         let meta = HashSet::from(["meta".to_string()]);
-        assert_eq!(names(r.available(&meta, UserRole::Member)), ["meta_perf", "knowledge"]);
+        assert_eq!(
+            names(r.available(&meta, UserRole::Member)),
+            ["meta_perf", "knowledge"]
+        );
         assert_eq!(names(r.available(&meta, UserRole::Visitor)), ["knowledge"]);
-        assert_eq!(names(r.available(&HashSet::new(), UserRole::Admin)), ["knowledge"]);
+        assert_eq!(
+            names(r.available(&HashSet::new(), UserRole::Admin)),
+            ["knowledge"]
+        );
     }
 }

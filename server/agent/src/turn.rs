@@ -123,7 +123,12 @@ impl Agent {
     ) -> Result<TurnOutcome, TurnError> {
         let span = tracing::info_span!("turn", tenant_id = %input.tenant_id, conversation_id = %input.conversation_id);
         let deadline = self.limits.wall_time;
-        match tokio::time::timeout(deadline, self.turn(&input, events.as_ref()).instrument(span)).await {
+        match tokio::time::timeout(
+            deadline,
+            self.turn(&input, events.as_ref()).instrument(span),
+        )
+        .await
+        {
             Ok(result) => result,
             Err(_) => Err(TurnError::WallTime(deadline)),
         }
@@ -142,8 +147,12 @@ impl Agent {
         let connected: HashSet<String> = input.tenant.connected_platforms.iter().cloned().collect();
         let tools = self.tools.available(&connected, input.role);
         let specs = ToolRegistry::specs(&tools);
-        let by_name: HashMap<String, Arc<dyn Tool>> = tools.iter().map(|t| (t.spec().name, t.clone())).collect();
-        let tool_lines: Vec<String> = specs.iter().map(|s| format!("{}: {}", s.name, first_sentence(&s.description))).collect();
+        let by_name: HashMap<String, Arc<dyn Tool>> =
+            tools.iter().map(|t| (t.spec().name, t.clone())).collect();
+        let tool_lines: Vec<String> = specs
+            .iter()
+            .map(|s| format!("{}: {}", s.name, first_sentence(&s.description)))
+            .collect();
         let system = self
             .prompts
             .system(&input.tenant, input.today, &tool_lines)
@@ -155,7 +164,9 @@ impl Agent {
 
         // Everything that must always be sent: the system prompt, tool schemas and the
         // room the answer needs. History gets what is left.
-        let fixed = self.tokens.text(&system) + self.tokens.tools(&specs) + self.limits.max_output_tokens as usize;
+        let fixed = self.tokens.text(&system)
+            + self.tokens.tools(&specs)
+            + self.limits.max_output_tokens as usize;
         let mut history_budget = self.model.context_window().saturating_sub(fixed);
         let mut messages = self.assemble(&system, past.clone(), history_budget);
 
@@ -170,7 +181,11 @@ impl Agent {
         let mut records = Vec::new();
         let mut steps = 0;
         let mut trimmed_for_context = false;
-        let on_text = |t: &str| emit(OutboundEvent::Delta { text: t.to_string() });
+        let on_text = |t: &str| {
+            emit(OutboundEvent::Delta {
+                text: t.to_string(),
+            })
+        };
         let mut turn_messages: Vec<ChatMessage> = Vec::new();
 
         let reply = loop {
@@ -178,7 +193,8 @@ impl Agent {
                 break self.bounded_reply(&records, format!("{} steps", self.limits.max_steps));
             }
             if usage.prompt_tokens + usage.completion_tokens >= self.limits.max_total_tokens {
-                break self.bounded_reply(&records, format!("{} tokens", self.limits.max_total_tokens));
+                break self
+                    .bounded_reply(&records, format!("{} tokens", self.limits.max_total_tokens));
             }
             steps += 1;
             let mut all = messages.clone();
@@ -193,13 +209,20 @@ impl Agent {
             let result = self
                 .model
                 .complete(&request, &on_text)
-                .instrument(tracing::info_span!("model_call", step = steps, model = self.model.model_name()))
+                .instrument(tracing::info_span!(
+                    "model_call",
+                    step = steps,
+                    model = self.model.model_name()
+                ))
                 .await;
             let response = match result {
                 Ok(r) => r,
                 // Too long once: keep half the history and try again. Twice: give up.
                 Err(e) if e.kind == ModelErrorKind::ContextTooLong && !trimmed_for_context => {
-                    tracing::warn!(history_budget, "prompt too long for the model, trimming history");
+                    tracing::warn!(
+                        history_budget,
+                        "prompt too long for the model, trimming history"
+                    );
                     trimmed_for_context = true;
                     history_budget /= 2;
                     messages = self.assemble(&system, past.clone(), history_budget);
@@ -208,13 +231,23 @@ impl Agent {
                 }
                 Err(e) => return Err(e.into()),
             };
-            tracing::debug!(step = steps, ms = started.elapsed().as_millis() as u64, calls = response.tool_calls.len(), "model step done");
+            tracing::debug!(
+                step = steps,
+                ms = started.elapsed().as_millis() as u64,
+                calls = response.tool_calls.len(),
+                "model step done"
+            );
             usage += response.usage;
             if response.tool_calls.is_empty() {
                 break response.text;
             }
-            turn_messages.push(ChatMessage::assistant_tool_calls(&response.text, response.tool_calls.clone()));
-            let step = self.run_tools(&ctx, &by_name, &response.tool_calls, &reply_id, &emit).await;
+            turn_messages.push(ChatMessage::assistant_tool_calls(
+                &response.text,
+                response.tool_calls.clone(),
+            ));
+            let step = self
+                .run_tools(&ctx, &by_name, &response.tool_calls, &reply_id, &emit)
+                .await;
             turn_messages.extend(step.messages);
             records.extend(step.records);
         };
@@ -236,9 +269,19 @@ impl Agent {
             cost_usd: self.prices.cost(self.model.model_name(), usage),
             steps,
         };
-        self.store.record_reply(&input.message_id, &reply_message, &records, &turn_usage).await?;
-        emit(OutboundEvent::Done { message_id: reply_id.clone(), reply: reply.clone() });
-        Ok(TurnOutcome { message_id: reply_id, reply, tool_calls: records, usage: turn_usage })
+        self.store
+            .record_reply(&input.message_id, &reply_message, &records, &turn_usage)
+            .await?;
+        emit(OutboundEvent::Done {
+            message_id: reply_id.clone(),
+            reply: reply.clone(),
+        });
+        Ok(TurnOutcome {
+            message_id: reply_id,
+            reply,
+            tool_calls: records,
+            usage: turn_usage,
+        })
     }
 
     fn assemble(&self, system: &str, past: Vec<ChatMessage>, budget: usize) -> Vec<ChatMessage> {
@@ -318,7 +361,8 @@ impl Agent {
 
     /// The answer when a bound stops the loop: say so, and pass on what was found.
     fn bounded_reply(&self, records: &[ToolCallRecord], bound: String) -> String {
-        let mut text = format!("I stopped before finishing because this question needed more than {bound}.");
+        let mut text =
+            format!("I stopped before finishing because this question needed more than {bound}.");
         let found: Vec<_> = records.iter().filter(|r| r.ok).collect();
         if !found.is_empty() {
             text.push_str(" Here is what I found so far:");

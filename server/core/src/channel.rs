@@ -8,17 +8,38 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OutboundEvent {
-    Delta { text: String },
-    ToolCall { id: String, name: String, arguments: serde_json::Value },
-    ToolResult { id: String, name: String, ok: bool, summary: String, duration_ms: u64 },
-    Done { message_id: String, reply: String },
-    Error { message: String },
+    Delta {
+        text: String,
+    },
+    ToolCall {
+        id: String,
+        name: String,
+        arguments: serde_json::Value,
+    },
+    ToolResult {
+        id: String,
+        name: String,
+        ok: bool,
+        summary: String,
+        duration_ms: u64,
+    },
+    Done {
+        message_id: String,
+        reply: String,
+    },
+    Error {
+        message: String,
+    },
 }
 
 #[async_trait]
 pub trait Channel: Send + Sync {
     /// Deliver one event to the conversation identified by `conversation_key`.
-    async fn deliver(&self, conversation_key: &str, event: &OutboundEvent) -> Result<(), ChannelError>;
+    async fn deliver(
+        &self,
+        conversation_key: &str,
+        event: &OutboundEvent,
+    ) -> Result<(), ChannelError>;
 }
 
 /// A delivery failure; logged, never shown to users.

@@ -20,11 +20,12 @@ pub use conversation::{
     TurnUsage,
 };
 pub use model::{
-    ChatMessage, ChatModel, ChatRequest, ChatResponse, DeltaSink, ModelError, ModelErrorKind,
-    Role, ToolCallRequest, ToolSpec, Usage,
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, DeltaSink, ModelError, ModelErrorKind, Role,
+    ToolCallRequest, ToolSpec, Usage,
 };
 pub use secret::Secret;
 pub use store::{ConversationStore, InboundOutcome, StoreError};
 pub use tool::{
-    Chart, ChartKind, ChartSeries, DateRange, Provenance, Tool, ToolContext, ToolEffect, ToolError, ToolOutput, parse_args,
+    Chart, ChartKind, ChartSeries, DateRange, Provenance, Tool, ToolContext, ToolEffect, ToolError,
+    ToolOutput, parse_args,
 };

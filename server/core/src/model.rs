@@ -137,7 +137,11 @@ pub struct ModelError {
 }
 
 impl ModelError {
-    pub fn new(kind: ModelErrorKind, provider: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        kind: ModelErrorKind,
+        provider: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             provider: provider.into(),

@@ -41,9 +41,10 @@ impl<'de> Deserialize<'de> for Secret {
 }
 
 /// Secrets serialize as `[redacted]` so a config dump or API response cannot leak them.
+/// An empty secret stays empty, so "not configured" survives a round trip.
 impl serde::Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("[redacted]")
+        serializer.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
     }
 }
 
@@ -58,5 +59,6 @@ mod tests {
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"[redacted]\"");
         assert_eq!(s.expose(), "sk-live-123");
+        assert_eq!(serde_json::to_string(&Secret::default()).unwrap(), "\"\"");
     }
 }

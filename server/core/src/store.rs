@@ -17,9 +17,15 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InboundOutcome {
     /// First time we see this event: it is stored and must be answered.
-    New { conversation_id: String, message_id: String },
+    New {
+        conversation_id: String,
+        message_id: String,
+    },
     /// A retry of an event already stored: do nothing.
-    Duplicate { conversation_id: String, message_id: String },
+    Duplicate {
+        conversation_id: String,
+        message_id: String,
+    },
 }
 
 #[async_trait]
@@ -28,7 +34,10 @@ pub trait ConversationStore: Send + Sync {
     /// on first contact. Idempotent on `(channel, event_id)`.
     async fn record_inbound(&self, message: &InboundMessage) -> Result<InboundOutcome, StoreError>;
 
-    async fn conversation_mode(&self, conversation_id: &str) -> Result<ConversationMode, StoreError>;
+    async fn conversation_mode(
+        &self,
+        conversation_id: &str,
+    ) -> Result<ConversationMode, StoreError>;
 
     /// Messages of a conversation, oldest first.
     async fn history(&self, conversation_id: &str) -> Result<Vec<StoredMessage>, StoreError>;

@@ -136,7 +136,11 @@ pub trait Tool: Send + Sync {
         ToolEffect::Read
     }
 
-    async fn call(&self, ctx: &ToolContext, args: serde_json::Value) -> Result<ToolOutput, ToolError>;
+    async fn call(
+        &self,
+        ctx: &ToolContext,
+        args: serde_json::Value,
+    ) -> Result<ToolOutput, ToolError>;
 }
 
 /// Deserialize typed arguments, turning a mismatch into an error the model can act on.
@@ -151,7 +155,10 @@ mod tests {
     #[test]
     fn previous_period_has_the_same_length_and_ends_the_day_before() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let r = DateRange { since: d("2026-11-16"), until: d("2026-11-22") };
+        let r = DateRange {
+            since: d("2026-11-16"),
+            until: d("2026-11-22"),
+        };
         let p = r.previous_period();
         assert_eq!(p.since, d("2026-11-09"));
         assert_eq!(p.until, d("2026-11-15"));

@@ -19,15 +19,26 @@ impl FallbackChain {
 #[async_trait]
 impl ChatModel for FallbackChain {
     fn model_name(&self) -> &str {
-        self.models.first().map(|m| m.model_name()).unwrap_or("none")
+        self.models
+            .first()
+            .map(|m| m.model_name())
+            .unwrap_or("none")
     }
 
     /// The smallest window in the chain, so a trimmed prompt fits whichever answers.
     fn context_window(&self) -> usize {
-        self.models.iter().map(|m| m.context_window()).min().unwrap_or(0)
+        self.models
+            .iter()
+            .map(|m| m.context_window())
+            .min()
+            .unwrap_or(0)
     }
 
-    async fn complete(&self, request: &ChatRequest, on_text: DeltaSink<'_>) -> Result<ChatResponse, ModelError> {
+    async fn complete(
+        &self,
+        request: &ChatRequest,
+        on_text: DeltaSink<'_>,
+    ) -> Result<ChatResponse, ModelError> {
         let mut last_error = None;
         for model in &self.models {
             // Once a provider has streamed text to the user, switching providers would
@@ -48,7 +59,9 @@ impl ChatModel for FallbackChain {
                 }
             }
         }
-        Err(last_error.unwrap_or_else(|| ModelError::new(ModelErrorKind::Permanent, "fallback", "no model configured")))
+        Err(last_error.unwrap_or_else(|| {
+            ModelError::new(ModelErrorKind::Permanent, "fallback", "no model configured")
+        }))
     }
 }
 
@@ -59,16 +72,28 @@ mod tests {
     use omnify_core::{ChatMessage, ChatResponse};
 
     fn request() -> ChatRequest {
-        ChatRequest { messages: vec![ChatMessage::user("hi")], tools: vec![], max_output_tokens: None, temperature: None }
+        ChatRequest {
+            messages: vec![ChatMessage::user("hi")],
+            tools: vec![],
+            max_output_tokens: None,
+            temperature: None,
+        }
     }
 
     fn answer(text: &str) -> ChatResponse {
-        ChatResponse { text: text.into(), ..Default::default() }
+        ChatResponse {
+            text: text.into(),
+            ..Default::default()
+        }
     }
 
     #[tokio::test]
     async fn falls_through_to_the_next_provider_on_failure() {
-        let down = Arc::new(ScriptedModel::new(vec![Err(ModelError::new(ModelErrorKind::Transient, "a", "503"))]));
+        let down = Arc::new(ScriptedModel::new(vec![Err(ModelError::new(
+            ModelErrorKind::Transient,
+            "a",
+            "503",
+        ))]));
         let up = Arc::new(ScriptedModel::new(vec![Ok(answer("from b"))]));
         let chain = FallbackChain::new(vec![down, up]).unwrap();
         let got = chain.complete(&request(), &|_| {}).await.unwrap();
@@ -77,7 +102,11 @@ mod tests {
 
     #[tokio::test]
     async fn context_too_long_is_returned_not_passed_on() {
-        let long = Arc::new(ScriptedModel::new(vec![Err(ModelError::new(ModelErrorKind::ContextTooLong, "a", "long"))]));
+        let long = Arc::new(ScriptedModel::new(vec![Err(ModelError::new(
+            ModelErrorKind::ContextTooLong,
+            "a",
+            "long",
+        ))]));
         let never = Arc::new(ScriptedModel::new(vec![]));
         let chain = FallbackChain::new(vec![long, never]).unwrap();
         let err = chain.complete(&request(), &|_| {}).await.unwrap_err();

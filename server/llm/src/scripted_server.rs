@@ -25,7 +25,12 @@ pub enum Reply {
     /// Tool calls `(name, arguments JSON)` in one step.
     ToolCalls(Vec<(String, String)>),
     /// An error status with an OpenAI error body and an optional `Retry-After` (seconds).
-    Error { status: u16, code: String, message: String, retry_after: Option<u64> },
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+        retry_after: Option<u64>,
+    },
     /// Wait, then answer.
     Delayed(Duration, Box<Reply>),
 }
@@ -54,7 +59,12 @@ impl Reply {
         }
     }
     pub fn server_error() -> Self {
-        Self::Error { status: 503, code: "server_error".into(), message: "overloaded".into(), retry_after: None }
+        Self::Error {
+            status: 503,
+            code: "server_error".into(),
+            message: "overloaded".into(),
+            retry_after: None,
+        }
     }
 }
 
@@ -116,7 +126,11 @@ impl ScriptedServer {
                 })
                 .await;
         });
-        Ok(Self { addr, script, _shutdown: tx })
+        Ok(Self {
+            addr,
+            script,
+            _shutdown: tx,
+        })
     }
 
     /// The base URL to configure as the provider's `base_url`.
@@ -126,7 +140,11 @@ impl ScriptedServer {
 
     /// Request bodies received so far.
     pub fn requests(&self) -> Vec<Value> {
-        self.script.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.script
+            .requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// Scripted replies not yet served.
@@ -149,7 +167,12 @@ async fn completions(State(script): State<Arc<Script>>, body: String) -> Respons
         None => script.replies.lock().ok().and_then(|mut r| r.pop_front()),
     };
     let Some(mut reply) = reply else {
-        return error(500, "script_exhausted", "the scripted server has no reply left", None);
+        return error(
+            500,
+            "script_exhausted",
+            "the scripted server has no reply left",
+            None,
+        );
     };
     while let Reply::Delayed(wait, inner) = reply {
         tokio::time::sleep(wait).await;
@@ -158,9 +181,16 @@ async fn completions(State(script): State<Arc<Script>>, body: String) -> Respons
     let model = request["model"].as_str().unwrap_or("scripted").to_string();
     let prompt_tokens = body.len() as u64 / 4;
     match reply {
-        Reply::Error { status, code, message, retry_after } => error(status, &code, &message, retry_after),
+        Reply::Error {
+            status,
+            code,
+            message,
+            retry_after,
+        } => error(status, &code, &message, retry_after),
         Reply::Delayed(..) => error(500, "unreachable", "nested delay", None),
-        reply if request["stream"] == json!(true) => sse(&model, &reply, prompt_tokens, script.chunk_chars),
+        reply if request["stream"] == json!(true) => {
+            sse(&model, &reply, prompt_tokens, script.chunk_chars)
+        }
         reply => axum::Json(completion(&model, &reply, prompt_tokens)).into_response(),
     }
 }
@@ -210,15 +240,26 @@ fn chunk(model: &str, choices: Value, usage: Value) -> String {
 
 fn pieces(s: &str, size: usize) -> Vec<String> {
     let chars: Vec<char> = s.chars().collect();
-    chars.chunks(size.max(1)).map(|c| c.iter().collect()).collect()
+    chars
+        .chunks(size.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
 }
 
 fn sse(model: &str, reply: &Reply, prompt_tokens: u64, chunk_chars: usize) -> Response {
-    let mut out = chunk(model, json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]), Value::Null);
+    let mut out = chunk(
+        model,
+        json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]),
+        Value::Null,
+    );
     let finish = match reply {
         Reply::Text(t) => {
             for piece in pieces(t, chunk_chars) {
-                out += &chunk(model, json!([{"index": 0, "delta": {"content": piece}, "finish_reason": null}]), Value::Null);
+                out += &chunk(
+                    model,
+                    json!([{"index": 0, "delta": {"content": piece}, "finish_reason": null}]),
+                    Value::Null,
+                );
             }
             "stop"
         }
@@ -226,18 +267,41 @@ fn sse(model: &str, reply: &Reply, prompt_tokens: u64, chunk_chars: usize) -> Re
             for (i, (name, args)) in calls.iter().enumerate() {
                 // The first fragment names the call; the arguments follow split in two
                 // or more fragments, as real providers send them.
-                out += &chunk(model, json!([{"index": 0, "delta": {"tool_calls": [{"index": i, "id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": ""}}]}, "finish_reason": null}]), Value::Null);
+                out += &chunk(
+                    model,
+                    json!([{"index": 0, "delta": {"tool_calls": [{"index": i, "id": format!("call_{i}"), "type": "function", "function": {"name": name, "arguments": ""}}]}, "finish_reason": null}]),
+                    Value::Null,
+                );
                 for piece in pieces(args, (args.chars().count() / 2).max(1)) {
-                    out += &chunk(model, json!([{"index": 0, "delta": {"tool_calls": [{"index": i, "function": {"arguments": piece}}]}, "finish_reason": null}]), Value::Null);
+                    out += &chunk(
+                        model,
+                        json!([{"index": 0, "delta": {"tool_calls": [{"index": i, "function": {"arguments": piece}}]}, "finish_reason": null}]),
+                        Value::Null,
+                    );
                 }
             }
             "tool_calls"
         }
         _ => "stop",
     };
-    out += &chunk(model, json!([{"index": 0, "delta": {}, "finish_reason": finish}]), Value::Null);
+    out += &chunk(
+        model,
+        json!([{"index": 0, "delta": {}, "finish_reason": finish}]),
+        Value::Null,
+    );
     let completion_tokens = completion_tokens(reply);
-    out += &chunk(model, json!([]), json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}));
+    out += &chunk(
+        model,
+        json!([]),
+        json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": prompt_tokens + completion_tokens}),
+    );
     out += "data: [DONE]\n\n";
-    ([("content-type", "text/event-stream"), ("cache-control", "no-cache")], out).into_response()
+    (
+        [
+            ("content-type", "text/event-stream"),
+            ("cache-control", "no-cache"),
+        ],
+        out,
+    )
+        .into_response()
 }

@@ -70,11 +70,14 @@ CREATE TABLE messages (
     event_id TEXT,
     -- Inbound: pending until answered, so a crash mid-turn can be resumed.
     status TEXT NOT NULL,
+    -- On a reply: the message it answers, so a retried request gets the same reply.
+    reply_to TEXT,
     created_at BIGINT NOT NULL,
     UNIQUE (channel, event_id)
 );
 CREATE INDEX messages_by_conversation ON messages (conversation_id, created_at);
 CREATE INDEX messages_by_status ON messages (status, created_at);
+CREATE INDEX messages_by_reply_to ON messages (reply_to);
 
 CREATE TABLE tool_calls (
     id TEXT PRIMARY KEY,

@@ -3,8 +3,8 @@
 use crate::{SqlStore, db, new_id, now_us};
 use async_trait::async_trait;
 use omnify_core::{
-    ChannelKind, ConversationMode, ConversationStore, InboundMessage, InboundOutcome,
-    MessageRole, StoreError, StoredMessage, ToolCallRecord, TurnUsage,
+    ChannelKind, ConversationMode, ConversationStore, InboundMessage, InboundOutcome, MessageRole,
+    StoreError, StoredMessage, ToolCallRecord, TurnUsage,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -40,7 +40,10 @@ pub struct PendingInbound {
 /// API and web-chat conversations are addressed by their Omnify id; other surfaces
 /// have their own keys (a Slack thread) and get a fresh id.
 fn key_is_conversation_id(channel: ChannelKind) -> bool {
-    matches!(channel, ChannelKind::Api | ChannelKind::Web | ChannelKind::Cli)
+    matches!(
+        channel,
+        ChannelKind::Api | ChannelKind::Web | ChannelKind::Cli
+    )
 }
 
 fn message_from_row(r: &AnyRow) -> Result<StoredMessage, StoreError> {
@@ -86,6 +89,18 @@ impl SqlStore {
         .transpose()
     }
 
+    /// The reply to a user message, once there is one.
+    pub async fn reply_to(&self, message_id: &str) -> Result<Option<StoredMessage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, conversation_id, role, author, body, created_at FROM messages WHERE reply_to = $1",
+        )
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
     /// User messages still waiting for an answer, oldest first.
     pub async fn pending_inbound(&self, limit: i64) -> Result<Vec<PendingInbound>, StoreError> {
         let rows = sqlx::query(
@@ -115,7 +130,12 @@ impl SqlStore {
 
     /// Give up on a message whose turn failed, keeping the reason as a system note
     /// so the history shows what happened.
-    pub async fn mark_failed(&self, message_id: &str, conversation_id: &str, reason: &str) -> Result<(), StoreError> {
+    pub async fn mark_failed(
+        &self,
+        message_id: &str,
+        conversation_id: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query("UPDATE messages SET status = $1 WHERE id = $2")
             .bind(FAILED)
@@ -225,14 +245,19 @@ impl ConversationStore for SqlStore {
         .rows_affected();
         if inserted == 1 {
             tx.commit().await.map_err(db)?;
-            return Ok(InboundOutcome::New { conversation_id, message_id });
+            return Ok(InboundOutcome::New {
+                conversation_id,
+                message_id,
+            });
         }
-        let existing = sqlx::query("SELECT id, conversation_id FROM messages WHERE channel = $1 AND event_id = $2")
-            .bind(channel)
-            .bind(&message.event_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
+        let existing = sqlx::query(
+            "SELECT id, conversation_id FROM messages WHERE channel = $1 AND event_id = $2",
+        )
+        .bind(channel)
+        .bind(&message.event_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
         tx.rollback().await.map_err(db)?;
         Ok(InboundOutcome::Duplicate {
             conversation_id: existing.try_get("conversation_id").map_err(db)?,
@@ -240,7 +265,10 @@ impl ConversationStore for SqlStore {
         })
     }
 
-    async fn conversation_mode(&self, conversation_id: &str) -> Result<ConversationMode, StoreError> {
+    async fn conversation_mode(
+        &self,
+        conversation_id: &str,
+    ) -> Result<ConversationMode, StoreError> {
         let mode: String = sqlx::query("SELECT mode FROM conversations WHERE id = $1")
             .bind(conversation_id)
             .fetch_optional(&self.pool)
@@ -249,7 +277,8 @@ impl ConversationStore for SqlStore {
             .ok_or_else(|| StoreError::NotFound(format!("conversation {conversation_id}")))?
             .try_get("mode")
             .map_err(db)?;
-        ConversationMode::parse(&mode).ok_or_else(|| StoreError::Database(format!("unknown mode {mode:?}")))
+        ConversationMode::parse(&mode)
+            .ok_or_else(|| StoreError::Database(format!("unknown mode {mode:?}")))
     }
 
     async fn history(&self, conversation_id: &str) -> Result<Vec<StoredMessage>, StoreError> {
@@ -308,8 +337,8 @@ impl ConversationStore for SqlStore {
             .await
             .map_err(db)?;
         sqlx::query(
-            "INSERT INTO messages (id, conversation_id, role, author, body, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO messages (id, conversation_id, role, author, body, status, reply_to, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&reply.id)
         .bind(&reply.conversation_id)
@@ -317,6 +346,7 @@ impl ConversationStore for SqlStore {
         .bind(&reply.author)
         .bind(&reply.text)
         .bind(SENT)
+        .bind(reply_to)
         .bind(now)
         .execute(&mut *tx)
         .await

@@ -86,7 +86,11 @@ impl SqlStore {
 
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(db)
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db)
     }
 
     pub async fn close(&self) {
@@ -142,8 +146,14 @@ mod tests {
             "postgres://omnify:***@db:5432/omnify"
         );
         assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
-        assert_eq!(Backend::from_url("sqlite://x.db?mode=rwc").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgresql://h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("sqlite://x.db?mode=rwc").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://h/db").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::from_url("mysql://h/db").is_err());
     }
 }

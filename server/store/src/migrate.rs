@@ -3,16 +3,23 @@
 
 use omnify_core::StoreError;
 use sqlx::AnyPool;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
     let migrations = MIGRATIONS
         .iter()
         .map(|(version, name, sql)| {
-            Migration::new(*version, (*name).into(), MigrationType::Simple, sql.into_sql_str(), false)
+            Migration::new(
+                *version,
+                (*name).into(),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
         })
         .collect();
     Migrator::with_migrations(migrations)

@@ -42,7 +42,10 @@ impl SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db)?;
-        Ok(Tenant { id, name: name.to_string() })
+        Ok(Tenant {
+            id,
+            name: name.to_string(),
+        })
     }
 
     pub async fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError> {
@@ -51,8 +54,22 @@ impl SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.map(|r| Ok(Tenant { id: r.try_get("id").map_err(db)?, name: r.try_get("name").map_err(db)? }))
-            .transpose()
+        row.map(|r| {
+            Ok(Tenant {
+                id: r.try_get("id").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The oldest tenant: the one the terminal speaks for.
+    pub async fn first_tenant_id(&self) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT id FROM tenants ORDER BY created_at LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get("id").map_err(db)).transpose()
     }
 
     pub async fn count_tenants(&self) -> Result<i64, StoreError> {
@@ -64,8 +81,16 @@ impl SqlStore {
     }
 
     /// Mint an API key: `omk_` and 40 random characters. Only its hash is stored.
-    pub async fn create_api_key(&self, tenant_id: &str, label: &str) -> Result<NewApiKey, StoreError> {
-        let random: String = rand::rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
+    pub async fn create_api_key(
+        &self,
+        tenant_id: &str,
+        label: &str,
+    ) -> Result<NewApiKey, StoreError> {
+        let random: String = rand::rng()
+            .sample_iter(&Alphanumeric)
+            .take(40)
+            .map(char::from)
+            .collect();
         let plaintext = format!("omk_{random}");
         let id = new_id();
         sqlx::query(
@@ -81,11 +106,18 @@ impl SqlStore {
         .execute(&self.pool)
         .await
         .map_err(db)?;
-        Ok(NewApiKey { id, tenant_id: tenant_id.to_string(), plaintext: omnify_core::Secret::new(plaintext) })
+        Ok(NewApiKey {
+            id,
+            tenant_id: tenant_id.to_string(),
+            plaintext: omnify_core::Secret::new(plaintext),
+        })
     }
 
     /// Look a presented key up by its hash; revoked keys do not match.
-    pub async fn identify_api_key(&self, plaintext: &str) -> Result<Option<ApiKeyIdentity>, StoreError> {
+    pub async fn identify_api_key(
+        &self,
+        plaintext: &str,
+    ) -> Result<Option<ApiKeyIdentity>, StoreError> {
         let row = sqlx::query(
             "SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
         )
@@ -94,7 +126,10 @@ impl SqlStore {
         .await
         .map_err(db)?;
         row.map(|r| {
-            Ok(ApiKeyIdentity { key_id: r.try_get("id").map_err(db)?, tenant_id: r.try_get("tenant_id").map_err(db)? })
+            Ok(ApiKeyIdentity {
+                key_id: r.try_get("id").map_err(db)?,
+                tenant_id: r.try_get("tenant_id").map_err(db)?,
+            })
         })
         .transpose()
     }

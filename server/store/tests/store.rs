@@ -23,27 +23,51 @@ impl TestDb {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let store = SqlStore::connect(&url, 4).await.unwrap();
         store.migrate().await.unwrap();
-        Self { store, _dir: Some(dir), drop_pg: None }
+        Self {
+            store,
+            _dir: Some(dir),
+            drop_pg: None,
+        }
     }
 
     async fn postgres(admin_url: &str) -> Self {
         sqlx::any::install_default_drivers();
         let name = format!("omnify_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = AnyPoolOptions::new().max_connections(1).connect(admin_url).await.unwrap();
-        admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+        let admin = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(admin_url)
+            .await
+            .unwrap();
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
         admin.close().await;
         let (base, _) = admin_url.rsplit_once('/').unwrap();
         let url = format!("{base}/{name}");
         let store = SqlStore::connect(&url, 4).await.unwrap();
         store.migrate().await.unwrap();
-        Self { store, _dir: None, drop_pg: Some((admin_url.to_string(), name)) }
+        Self {
+            store,
+            _dir: None,
+            drop_pg: Some((admin_url.to_string(), name)),
+        }
     }
 
     async fn finish(self) {
         self.store.close().await;
         if let Some((admin_url, name)) = self.drop_pg {
-            let admin = AnyPoolOptions::new().max_connections(1).connect(&admin_url).await.unwrap();
-            admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await.unwrap();
+            let admin = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&admin_url)
+                .await
+                .unwrap();
+            admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name}"
+                )))
+                .await
+                .unwrap();
         }
     }
 }
@@ -86,24 +110,55 @@ on_every_backend!(api_keys_identify_their_tenant_until_revoked, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
     let key = store.create_api_key(&tenant.id, "demo").await.unwrap();
     assert!(key.plaintext.expose().starts_with("omk_"));
-    let who = store.identify_api_key(key.plaintext.expose()).await.unwrap().unwrap();
+    let who = store
+        .identify_api_key(key.plaintext.expose())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(who.tenant_id, tenant.id);
     assert!(store.identify_api_key("omk_wrong").await.unwrap().is_none());
     store.revoke_api_key(&who.key_id).await.unwrap();
-    assert!(store.identify_api_key(key.plaintext.expose()).await.unwrap().is_none());
+    assert!(
+        store
+            .identify_api_key(key.plaintext.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.count_tenants().await.unwrap(), 1);
 });
 
 on_every_backend!(inbound_is_idempotent_on_channel_and_event, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
-    let first = store.record_inbound(&inbound(&tenant.id, "c1", "e1", "hi")).await.unwrap();
-    let InboundOutcome::New { conversation_id, message_id } = first else { panic!("expected new") };
+    let first = store
+        .record_inbound(&inbound(&tenant.id, "c1", "e1", "hi"))
+        .await
+        .unwrap();
+    let InboundOutcome::New {
+        conversation_id,
+        message_id,
+    } = first
+    else {
+        panic!("expected new")
+    };
     assert_eq!(conversation_id, "c1");
-    let again = store.record_inbound(&inbound(&tenant.id, "c1", "e1", "hi")).await.unwrap();
-    assert_eq!(again, InboundOutcome::Duplicate { conversation_id: conversation_id.clone(), message_id });
+    let again = store
+        .record_inbound(&inbound(&tenant.id, "c1", "e1", "hi"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        InboundOutcome::Duplicate {
+            conversation_id: conversation_id.clone(),
+            message_id
+        }
+    );
     let history = store.history(&conversation_id).await.unwrap();
     assert_eq!(history.len(), 1, "a retry must not store a second message");
-    assert_eq!(store.conversation_mode(&conversation_id).await.unwrap(), ConversationMode::Bot);
+    assert_eq!(
+        store.conversation_mode(&conversation_id).await.unwrap(),
+        ConversationMode::Bot
+    );
 });
 
 on_every_backend!(concurrent_retries_store_one_message, |store| {
@@ -115,7 +170,10 @@ on_every_backend!(concurrent_retries_store_one_message, |store| {
         store.record_inbound(&msg)
     );
     let outcomes = [a.unwrap(), b.unwrap(), c.unwrap()];
-    let new = outcomes.iter().filter(|o| matches!(o, InboundOutcome::New { .. })).count();
+    let new = outcomes
+        .iter()
+        .filter(|o| matches!(o, InboundOutcome::New { .. }))
+        .count();
     assert_eq!(new, 1);
     assert_eq!(store.history("c1").await.unwrap().len(), 1);
 });
@@ -123,18 +181,43 @@ on_every_backend!(concurrent_retries_store_one_message, |store| {
 on_every_backend!(another_tenant_cannot_use_a_conversation_id, |store| {
     let a = store.create_tenant("A").await.unwrap();
     let b = store.create_tenant("B").await.unwrap();
-    store.record_inbound(&inbound(&a.id, "c1", "e1", "hi")).await.unwrap();
-    assert!(store.conversation_for_tenant("c1", &a.id).await.unwrap().is_some());
-    assert!(store.conversation_for_tenant("c1", &b.id).await.unwrap().is_none());
-    let err = store.record_inbound(&inbound(&b.id, "c1", "e2", "hijack")).await;
-    assert!(err.is_err(), "tenant B must not write into tenant A's conversation");
+    store
+        .record_inbound(&inbound(&a.id, "c1", "e1", "hi"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .conversation_for_tenant("c1", &a.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .conversation_for_tenant("c1", &b.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let err = store
+        .record_inbound(&inbound(&b.id, "c1", "e2", "hijack"))
+        .await;
+    assert!(
+        err.is_err(),
+        "tenant B must not write into tenant A's conversation"
+    );
     assert_eq!(store.history("c1").await.unwrap().len(), 1);
 });
 
 on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
-    let InboundOutcome::New { conversation_id, message_id } =
-        store.record_inbound(&inbound(&tenant.id, "c1", "e1", "how did meta do?")).await.unwrap()
+    let InboundOutcome::New {
+        conversation_id,
+        message_id,
+    } = store
+        .record_inbound(&inbound(&tenant.id, "c1", "e1", "how did meta do?"))
+        .await
+        .unwrap()
     else {
         panic!("expected new")
     };
@@ -166,24 +249,48 @@ on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
         cost_usd: 0.00023,
         steps: 2,
     };
-    store.record_reply(&message_id, &reply, &[call.clone()], &usage).await.unwrap();
+    store
+        .record_reply(&message_id, &reply, &[call.clone()], &usage)
+        .await
+        .unwrap();
 
     let history = store.history(&conversation_id).await.unwrap();
-    assert_eq!(history.iter().map(|m| m.role).collect::<Vec<_>>(), [MessageRole::User, MessageRole::Assistant]);
+    assert_eq!(
+        history.iter().map(|m| m.role).collect::<Vec<_>>(),
+        [MessageRole::User, MessageRole::Assistant]
+    );
     assert!(history[0].created_at_us < history[1].created_at_us);
-    assert_eq!(store.tool_calls(&conversation_id).await.unwrap(), vec![call]);
+    assert_eq!(
+        store.tool_calls(&conversation_id).await.unwrap(),
+        vec![call]
+    );
     assert_eq!(store.usage_of("r1").await.unwrap().unwrap(), usage);
-    assert!(store.pending_inbound(10).await.unwrap().is_empty(), "answered messages are not pending");
+    assert!(
+        store.pending_inbound(10).await.unwrap().is_empty(),
+        "answered messages are not pending"
+    );
+    assert_eq!(
+        store.reply_to(&message_id).await.unwrap().unwrap().text,
+        "Meta spent $100"
+    );
 });
 
 on_every_backend!(a_failed_turn_is_marked_and_explained, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
-    let InboundOutcome::New { conversation_id, message_id } =
-        store.record_inbound(&inbound(&tenant.id, "c1", "e1", "hi")).await.unwrap()
+    let InboundOutcome::New {
+        conversation_id,
+        message_id,
+    } = store
+        .record_inbound(&inbound(&tenant.id, "c1", "e1", "hi"))
+        .await
+        .unwrap()
     else {
         panic!("expected new")
     };
-    store.mark_failed(&message_id, &conversation_id, "the model is unavailable").await.unwrap();
+    store
+        .mark_failed(&message_id, &conversation_id, "the model is unavailable")
+        .await
+        .unwrap();
     assert!(store.pending_inbound(10).await.unwrap().is_empty());
     let history = store.history(&conversation_id).await.unwrap();
     assert_eq!(history[1].role, MessageRole::System);

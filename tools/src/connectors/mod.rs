@@ -1,0 +1,103 @@
+//! Clients for the marketing platforms' APIs, and the registry tools find them in.
+//!
+//! Each platform lives in its own module (`meta/`, later `google_ads/`, `tiktok/`…) and
+//! implements [`AdPlatform`], the one seam the cross-platform tools depend on.
+
+pub mod meta;
+pub mod retry;
+
+use crate::model::CampaignDay;
+use async_trait::async_trait;
+use omnify_core::{DateRange, ToolError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Ad platforms Omnify knows by registry key, with the name marketers use for each.
+/// Lets a tool say "Google Ads is not connected" rather than "unknown platform".
+pub const KNOWN_AD_PLATFORMS: &[(&str, &str)] = &[
+    ("meta", "Meta Ads"),
+    ("google_ads", "Google Ads"),
+    ("tiktok", "TikTok Ads"),
+    ("linkedin", "LinkedIn Ads"),
+    ("youtube", "YouTube Ads"),
+];
+
+/// How detailed the daily rows should be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Campaign,
+    Ad,
+}
+
+/// Daily rows from one platform, with the request that produced them, for provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformReport {
+    pub rows: Vec<CampaignDay>,
+    /// The request in the platform's own terms, e.g.
+    /// `GET /v26.0/act_1234567890/insights level=campaign time_increment=1 …`.
+    pub query: String,
+}
+
+/// One connected ad account on one platform.
+///
+/// Errors are already [`ToolError`]s because connectors exist to serve tools, and
+/// `ToolError::Upstream` carries exactly what the user should hear ("Meta Ads token
+/// expired: reconnect Meta Ads").
+#[async_trait]
+pub trait AdPlatform: Send + Sync {
+    /// Registry key, also the `platform` argument value: "meta".
+    fn key(&self) -> &'static str;
+    /// The name a marketer knows it by: "Meta Ads".
+    fn display_name(&self) -> &'static str;
+    fn account_id(&self) -> &str;
+    /// One row per campaign (or ad) per day that had delivery in `range`.
+    async fn daily_results(
+        &self,
+        range: DateRange,
+        detail: Detail,
+    ) -> Result<PlatformReport, ToolError>;
+}
+
+/// The ad platforms a tenant has connected, keyed by [`AdPlatform::key`].
+#[derive(Clone, Default)]
+pub struct AdPlatforms {
+    platforms: BTreeMap<&'static str, Arc<dyn AdPlatform>>,
+}
+
+impl AdPlatforms {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the platform under its key.
+    pub fn with(mut self, platform: Arc<dyn AdPlatform>) -> Self {
+        self.insert(platform);
+        self
+    }
+
+    pub fn insert(&mut self, platform: Arc<dyn AdPlatform>) {
+        self.platforms.insert(platform.key(), platform);
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Arc<dyn AdPlatform>> {
+        self.platforms.get(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.platforms.keys().copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn AdPlatform>> + '_ {
+        self.platforms.values()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.platforms.is_empty()
+    }
+}
+
+impl std::fmt::Debug for AdPlatforms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.platforms.keys()).finish()
+    }
+}

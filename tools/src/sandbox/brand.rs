@@ -220,7 +220,10 @@ mod tests {
         assert_eq!(short.end_date, day("2026-11-23"));
         assert_eq!((short.end_date - short.start_date).num_days() + 1, 180);
         let b = brand(42);
-        assert_eq!(b.meta.days.iter().map(|d| d.date).max(), Some(day("2026-11-23")));
+        assert_eq!(
+            b.meta.days.iter().map(|d| d.date).max(),
+            Some(day("2026-11-23"))
+        );
         assert_eq!(b.meta.days.iter().map(|d| d.date).min(), Some(b.start_date));
     }
 
@@ -251,13 +254,20 @@ mod tests {
             *per_day.entry(d.date).or_default() += d.spend_minor;
         }
         for (date, spend) in per_day {
-            let bucket = if is_weekend(date) { &mut weekend } else { &mut weekday };
+            let bucket = if is_weekend(date) {
+                &mut weekend
+            } else {
+                &mut weekday
+            };
             bucket.0 += spend;
             bucket.1 += 1;
         }
         let weekend_avg = weekend.0 as f64 / f64::from(weekend.1);
         let weekday_avg = weekday.0 as f64 / f64::from(weekday.1);
-        assert!(weekend_avg > weekday_avg * 1.08, "{weekend_avg} vs {weekday_avg}");
+        assert!(
+            weekend_avg > weekday_avg * 1.08,
+            "{weekend_avg} vs {weekday_avg}"
+        );
     }
 
     #[test]
@@ -278,7 +288,11 @@ mod tests {
             };
             let before = ctr(-14, 0);
             let after = ctr(14, 28);
-            assert!(after < before * 0.8, "{}: {before} -> {after}", f.creative_name);
+            assert!(
+                after < before * 0.8,
+                "{}: {before} -> {after}",
+                f.creative_name
+            );
         }
     }
 
@@ -292,13 +306,27 @@ mod tests {
             .find(|a| a.kind == AnomalyKind::TrackingOutage && a.platform == "meta")
             .unwrap();
         let purchases_on = |date: NaiveDate| -> u64 {
-            b.meta.days.iter().filter(|d| d.date == date).map(|d| d.purchases).sum()
+            b.meta
+                .days
+                .iter()
+                .filter(|d| d.date == date)
+                .map(|d| d.purchases)
+                .sum()
         };
         let spend_on = |date: NaiveDate| -> i64 {
-            b.meta.days.iter().filter(|d| d.date == date).map(|d| d.spend_minor).sum()
+            b.meta
+                .days
+                .iter()
+                .filter(|d| d.date == date)
+                .map(|d| d.spend_minor)
+                .sum()
         };
         let week_before = outage.date - Duration::days(7);
-        assert!(purchases_on(week_before) > 50, "{}", purchases_on(week_before));
+        assert!(
+            purchases_on(week_before) > 50,
+            "{}",
+            purchases_on(week_before)
+        );
         assert!(purchases_on(outage.date) * 20 < purchases_on(week_before));
         // Spend keeps flowing during the outage: that is what makes it an anomaly.
         assert!(spend_on(outage.date) * 2 > spend_on(week_before));

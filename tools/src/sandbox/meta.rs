@@ -111,7 +111,11 @@ impl MetaEmulator {
         let n = self.state.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let request = GraphRequest::new(&uri.0, headers, params);
         self.lock_log().push(RecordedRequest {
-            path_and_query: uri.0.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            path_and_query: uri
+                .0
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             bearer: request.bearer_present(),
         });
         let trace_id = paging::encode_cursor(1_000_000 + n as usize);
@@ -141,7 +145,11 @@ impl MetaEmulator {
     ) -> Result<Value, GraphError> {
         match self.state.faults.take() {
             Some(Fault::UserRequestLimit) => {
-                return Err(GraphError::rate_limited(17, 2_446_079, "(#17) User request limit reached"));
+                return Err(GraphError::rate_limited(
+                    17,
+                    2_446_079,
+                    "(#17) User request limit reached",
+                ));
             }
             Some(Fault::AppRequestLimit) => {
                 return Err(GraphError::rate_limited(
@@ -194,7 +202,9 @@ async fn insights_handler(
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
-    emulator.serve(&uri, &headers, params, path, insights::rows).await
+    emulator
+        .serve(&uri, &headers, params, path, insights::rows)
+        .await
 }
 
 async fn campaigns_handler(
@@ -204,5 +214,7 @@ async fn campaigns_handler(
     headers: HeaderMap,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
-    emulator.serve(&uri, &headers, params, path, campaigns::rows).await
+    emulator
+        .serve(&uri, &headers, params, path, campaigns::rows)
+        .await
 }

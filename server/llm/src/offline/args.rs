@@ -40,7 +40,10 @@ pub(crate) fn fill(spec: &ToolSpec, message: &str, today: NaiveDate) -> Filled {
             continue;
         }
         let value = value_for(name, prop, message, today).or_else(|| {
-            schema.is_required(name).then(|| fallback(name, prop, today)).flatten()
+            schema
+                .is_required(name)
+                .then(|| fallback(name, prop, today))
+                .flatten()
         });
         match value {
             Some(v) => {
@@ -59,14 +62,40 @@ pub(crate) fn fill(spec: &ToolSpec, message: &str, today: NaiveDate) -> Filled {
 
 /// Arguments for a follow-up ("and for TikTok?", "what about last month?"): the
 /// previous call's arguments with only what the new message names replaced.
-pub(crate) fn refill(spec: &ToolSpec, previous: Map<String, Value>, message: &str, today: NaiveDate) -> Filled {
+pub(crate) fn refill(
+    spec: &ToolSpec,
+    previous: Map<String, Value>,
+    message: &str,
+    today: NaiveDate,
+) -> Filled {
     let schema = Schema::of(spec);
-    let mut args = previous;
+    let mut args = previous.clone();
     for (name, prop) in schema.properties() {
-        let follow_up_kind = is_date_range(name, prop) || is_breakdown(name) || is_date_bound(name).is_some();
+        let follow_up_kind =
+            is_date_range(name, prop) || is_breakdown(name) || is_date_bound(name).is_some();
         if follow_up_kind && let Some(v) = value_for(name, prop, message, today) {
             args.insert(name.clone(), v);
         }
+    }
+    let platform_changes =
+        schema.properties().any(|(n, _)| is_platform(n)) && !extract::platforms(message).is_empty();
+    if args == previous && !platform_changes {
+        // Nothing this tool takes was named: a search can carry the follow-up in
+        // its query ("refresh creatives?" + "and for TikTok?"); anything else would
+        // only repeat the same call, so leave the message to fresh planning.
+        let Some((name, old)) = schema.properties().find_map(|(n, p)| {
+            let free_text = is_free_text(&n.to_ascii_lowercase()) && p.get("enum").is_none();
+            free_text
+                .then(|| {
+                    args.get(n)
+                        .and_then(Value::as_str)
+                        .map(|v| (n.clone(), v.to_string()))
+                })
+                .flatten()
+        }) else {
+            return Filled::Calls(Vec::new());
+        };
+        args.insert(name, json!(format!("{old} {}", message.trim())));
     }
     with_platforms(&schema, args, message, Vec::new(), true)
 }
@@ -86,11 +115,17 @@ fn with_platforms(
     if keep_previous && named.is_empty() {
         return finish(vec![args], missing);
     }
-    let allowed = enum_values(prop).into_iter().chain(item_enum_values(prop)).collect::<Vec<_>>();
+    let allowed = enum_values(prop)
+        .into_iter()
+        .chain(item_enum_values(prop))
+        .collect::<Vec<_>>();
     let supported: Vec<String> = if allowed.is_empty() {
         named.iter().map(|p| (*p).to_string()).collect()
     } else {
-        named.iter().filter_map(|p| spelled_as_in(p, &allowed)).collect()
+        named
+            .iter()
+            .filter_map(|p| spelled_as_in(p, &allowed))
+            .collect()
     };
     let required = schema.is_required(name);
     let values: Vec<Value> = if prop.get("type").and_then(Value::as_str) == Some("array") {
@@ -134,7 +169,11 @@ fn with_platforms(
 }
 
 fn finish(calls: Vec<Map<String, Value>>, missing: Vec<MissingArg>) -> Filled {
-    if missing.is_empty() { Filled::Calls(calls) } else { Filled::Missing(missing) }
+    if missing.is_empty() {
+        Filled::Calls(calls)
+    } else {
+        Filled::Missing(missing)
+    }
 }
 
 /// The value the message gives for one property, by the property's name and type.
@@ -165,7 +204,10 @@ fn value_for(name: &str, prop: &Value, message: &str, today: NaiveDate) -> Optio
     if lower == "days" || lower.ends_with("_days") || lower == "horizon" || lower == "lookback" {
         return extract::day_count(message).map(|d| json!(d));
     }
-    if matches!(lower.as_str(), "limit" | "top" | "top_n" | "n" | "count" | "max_results") {
+    if matches!(
+        lower.as_str(),
+        "limit" | "top" | "top_n" | "n" | "count" | "max_results"
+    ) {
         return extract::top_n(message).map(|n| json!(n));
     }
     if kind == "string" && is_free_text(&lower) && !prop.get("enum").is_some_and(Value::is_array) {
@@ -199,8 +241,14 @@ fn is_platform(name: &str) -> bool {
 }
 
 fn is_date_range(name: &str, prop: &Value) -> bool {
-    let named = matches!(name, "date_range" | "daterange" | "period" | "time_range" | "range" | "dates");
-    named || prop.get("properties").is_some_and(|p| p.get("since").is_some() && p.get("until").is_some())
+    let named = matches!(
+        name,
+        "date_range" | "daterange" | "period" | "time_range" | "range" | "dates"
+    );
+    named
+        || prop
+            .get("properties")
+            .is_some_and(|p| p.get("since").is_some() && p.get("until").is_some())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,7 +258,11 @@ enum Bound {
 }
 
 fn bound_value(bound: Bound, range: DateRange) -> Value {
-    let day = if bound == Bound::Since { range.since } else { range.until };
+    let day = if bound == Bound::Since {
+        range.since
+    } else {
+        range.until
+    };
     json!(day.to_string())
 }
 
@@ -223,15 +275,31 @@ fn is_date_bound(name: &str) -> Option<Bound> {
 }
 
 fn is_breakdown(name: &str) -> bool {
-    matches!(name, "level" | "group_by" | "breakdown" | "granularity" | "dimension")
+    matches!(
+        name,
+        "level" | "group_by" | "breakdown" | "granularity" | "dimension"
+    )
 }
 
 /// Properties that want the user's own words.
 fn is_free_text(name: &str) -> bool {
     matches!(
         name,
-        "query" | "question" | "text" | "message" | "reason" | "topic" | "prompt" | "request" | "search" | "q"
-            | "details" | "context" | "note" | "summary" | "description"
+        "query"
+            | "question"
+            | "text"
+            | "message"
+            | "reason"
+            | "topic"
+            | "prompt"
+            | "request"
+            | "search"
+            | "q"
+            | "details"
+            | "context"
+            | "note"
+            | "summary"
+            | "description"
     )
 }
 
@@ -240,7 +308,11 @@ fn is_free_text(name: &str) -> bool {
 fn range_value(prop: &Value, range: DateRange) -> Value {
     let sub = prop.get("properties");
     let pick = |choices: &[&'static str], default: &'static str| {
-        choices.iter().copied().find(|c| sub.is_some_and(|s| s.get(*c).is_some())).unwrap_or(default)
+        choices
+            .iter()
+            .copied()
+            .find(|c| sub.is_some_and(|s| s.get(*c).is_some()))
+            .unwrap_or(default)
     };
     let since = pick(&["since", "start", "start_date", "from"], "since");
     let until = pick(&["until", "end", "end_date", "to"], "until");
@@ -275,14 +347,20 @@ fn one_of(prop: &Value, spellings: &[&str]) -> Option<Value> {
 
 fn metric_value(prop: &Value, metrics: &[&str]) -> Option<Value> {
     let is_array = prop.get("type").and_then(Value::as_str) == Some("array");
-    let allowed: Vec<String> = enum_values(prop).into_iter().chain(item_enum_values(prop)).collect();
+    let allowed: Vec<String> = enum_values(prop)
+        .into_iter()
+        .chain(item_enum_values(prop))
+        .collect();
     let matched: Vec<String> = metrics
         .iter()
         .filter_map(|m| {
             if allowed.is_empty() {
                 return Some((*m).to_string());
             }
-            allowed.iter().find(|a| a.eq_ignore_ascii_case(m) || stem(&a.to_ascii_lowercase()) == stem(m)).cloned()
+            allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(m) || stem(&a.to_ascii_lowercase()) == stem(m))
+                .cloned()
         })
         .collect();
     match (is_array, matched.first()) {
@@ -294,23 +372,100 @@ fn metric_value(prop: &Value, metrics: &[&str]) -> Option<Value> {
 
 /// A platform as the schema spells it, if the schema takes it at all.
 fn spelled_as_in(canonical: &str, allowed: &[String]) -> Option<String> {
-    let squash = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    let squash = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
     let spellings: Vec<String> = std::iter::once(canonical)
         .chain(extract::platform_spellings(canonical).iter().copied())
         .map(squash)
         .collect();
-    allowed.iter().find(|a| spellings.contains(&squash(a))).cloned()
+    allowed
+        .iter()
+        .find(|a| spellings.contains(&squash(a)))
+        .cloned()
 }
 
 /// Words people use for enum values whose own words they rarely say.
 const ENUM_SYNONYMS: &[(&str, &[&str])] = &[
-    ("human", &["person", "someone", "somebody", "expert", "people", "real", "agent", "specialist", "manager", "strategist", "consultant"]),
-    ("frustration", &["frustrated", "frustrating", "annoyed", "annoying", "angry", "useless", "ridiculous", "terrible", "wtf", "upset"]),
-    ("compliance", &["gdpr", "ccpa", "legal", "consent", "lawyer", "regulation", "pii", "compliant"]),
+    (
+        "human",
+        &[
+            "person",
+            "someone",
+            "somebody",
+            "expert",
+            "people",
+            "real",
+            "agent",
+            "specialist",
+            "manager",
+            "strategist",
+            "consultant",
+        ],
+    ),
+    (
+        "frustration",
+        &[
+            "frustrated",
+            "frustrating",
+            "annoyed",
+            "annoying",
+            "angry",
+            "useless",
+            "ridiculous",
+            "terrible",
+            "wtf",
+            "upset",
+        ],
+    ),
+    (
+        "compliance",
+        &[
+            "gdpr",
+            "ccpa",
+            "legal",
+            "consent",
+            "lawyer",
+            "regulation",
+            "pii",
+            "compliant",
+        ],
+    ),
     ("privacy", &["gdpr", "ccpa", "personal", "pii", "consent"]),
-    ("billing", &["invoice", "charge", "charged", "refund", "payment", "subscription", "price", "pricing", "bill"]),
-    ("integration", &["connect", "connection", "integrate", "sync", "token", "broken", "disconnected", "reconnect"]),
-    ("stakes", &["risky", "major", "big", "large", "launch", "irreversible"]),
+    (
+        "billing",
+        &[
+            "invoice",
+            "charge",
+            "charged",
+            "refund",
+            "payment",
+            "subscription",
+            "price",
+            "pricing",
+            "bill",
+        ],
+    ),
+    (
+        "integration",
+        &[
+            "connect",
+            "connection",
+            "integrate",
+            "sync",
+            "token",
+            "broken",
+            "disconnected",
+            "reconnect",
+        ],
+    ),
+    (
+        "stakes",
+        &["risky", "major", "big", "large", "launch", "irreversible"],
+    ),
     ("confidence", &["unsure", "uncertain", "sure", "confident"]),
 ];
 
@@ -341,7 +496,12 @@ fn enum_by_words(prop: &Value, message: &str) -> Option<Value> {
 fn enum_values(prop: &Value) -> Vec<String> {
     prop.get("enum")
         .and_then(Value::as_array)
-        .map(|vals| vals.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|vals| {
+            vals.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -364,7 +524,10 @@ impl<'a> Schema<'a> {
             .and_then(Value::as_array)
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        Self { properties, required }
+        Self {
+            properties,
+            required,
+        }
     }
 
     fn properties(&self) -> impl Iterator<Item = (&'a String, &'a Value)> + use<'a> {
@@ -397,10 +560,15 @@ mod tests {
     fn fills_only_what_the_schema_has() {
         assert_eq!(
             calls("get_marketing_performance", "Q3 performance by campaign"),
-            [json!({"platform": "all", "date_range": {"since": "2026-07-01", "until": "2026-09-30"}, "level": "campaign"})]
+            [
+                json!({"platform": "all", "date_range": {"since": "2026-07-01", "until": "2026-09-30"}, "level": "campaign"})
+            ]
         );
         assert_eq!(
-            calls("search_knowledge", "how often should we refresh TikTok creatives?"),
+            calls(
+                "search_knowledge",
+                "how often should we refresh TikTok creatives?"
+            ),
             [json!({"query": "how often should we refresh TikTok creatives?"})]
         );
     }
@@ -409,13 +577,19 @@ mod tests {
     fn required_date_range_defaults_to_the_last_seven_days() {
         assert_eq!(
             calls("get_marketing_performance", "meta numbers"),
-            [json!({"platform": "meta", "date_range": {"since": "2026-11-18", "until": "2026-11-24"}})]
+            [
+                json!({"platform": "meta", "date_range": {"since": "2026-11-18", "until": "2026-11-24"}})
+            ]
         );
     }
 
     #[test]
     fn a_platform_outside_the_enum_is_a_question() {
-        let Filled::Missing(missing) = fill(&tool("get_marketing_performance"), "linkedin last week", today()) else {
+        let Filled::Missing(missing) = fill(
+            &tool("get_marketing_performance"),
+            "linkedin last week",
+            today(),
+        ) else {
             panic!("expected a question")
         };
         assert_eq!(missing[0].name, "platform");
@@ -433,8 +607,15 @@ mod tests {
     #[test]
     fn follow_up_replaces_only_what_is_named() {
         let previous = json!({"platform": "meta", "date_range": {"since": "2026-11-16", "until": "2026-11-22"}, "level": "campaign"});
-        let Value::Object(previous) = previous else { unreachable!() };
-        let Filled::Calls(c) = refill(&tool("get_marketing_performance"), previous, "what about last month?", today()) else {
+        let Value::Object(previous) = previous else {
+            unreachable!()
+        };
+        let Filled::Calls(c) = refill(
+            &tool("get_marketing_performance"),
+            previous,
+            "what about last month?",
+            today(),
+        ) else {
             panic!()
         };
         assert_eq!(

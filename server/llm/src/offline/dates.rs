@@ -28,10 +28,43 @@ pub(crate) fn parse_range(text: &str, today: NaiveDate) -> Option<DateRange> {
 /// the same question again for other dates.
 pub(crate) fn is_date_word(word: &str) -> bool {
     const DATE_WORDS: &[&str] = &[
-        "today", "yesterday", "last", "past", "previous", "prior", "trailing", "this", "current",
-        "day", "days", "week", "weeks", "month", "months", "year", "years", "quarter", "quarters",
-        "ytd", "mtd", "wtd", "qtd", "date", "q1", "q2", "q3", "q4", "from", "to", "until", "since",
-        "through", "between", "and", "in", "during",
+        "today",
+        "yesterday",
+        "last",
+        "past",
+        "previous",
+        "prior",
+        "trailing",
+        "this",
+        "current",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "quarter",
+        "quarters",
+        "ytd",
+        "mtd",
+        "wtd",
+        "qtd",
+        "date",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "from",
+        "to",
+        "until",
+        "since",
+        "through",
+        "between",
+        "and",
+        "in",
+        "during",
     ];
     DATE_WORDS.contains(&word)
         || word.chars().all(|c| c.is_ascii_digit())
@@ -43,24 +76,44 @@ fn phrase_at(tokens: &[String], i: usize, today: NaiveDate) -> Option<DateRange>
     let tok = |k: usize| tokens.get(k).map(String::as_str).unwrap_or("");
     let yesterday = days_before(today, 1);
     match tok(i) {
-        "today" => Some(DateRange { since: today, until: today }),
-        "yesterday" => Some(DateRange { since: yesterday, until: yesterday }),
+        "today" => Some(DateRange {
+            since: today,
+            until: today,
+        }),
+        "yesterday" => Some(DateRange {
+            since: yesterday,
+            until: yesterday,
+        }),
         "ytd" => Some(clamped(year_start(today.year())?, today, today)),
-        "mtd" => Some(clamped(month_start(today.year(), today.month())?, today, today)),
+        "mtd" => Some(clamped(
+            month_start(today.year(), today.month())?,
+            today,
+            today,
+        )),
         "wtd" => Some(clamped(week_start(today), today, today)),
         "qtd" => Some(quarter_to_date(today)),
         "year" | "month" | "week" | "quarter" if tok(i + 1) == "to" && tok(i + 2) == "date" => {
             match tok(i) {
                 "year" => Some(clamped(year_start(today.year())?, today, today)),
-                "month" => Some(clamped(month_start(today.year(), today.month())?, today, today)),
+                "month" => Some(clamped(
+                    month_start(today.year(), today.month())?,
+                    today,
+                    today,
+                )),
                 "week" => Some(clamped(week_start(today), today, today)),
                 _ => Some(quarter_to_date(today)),
             }
         }
-        "last" | "past" | "previous" | "prior" | "trailing" => relative(tok(i), &tokens[i + 1..], today),
+        "last" | "past" | "previous" | "prior" | "trailing" => {
+            relative(tok(i), &tokens[i + 1..], today)
+        }
         "this" | "current" => match tok(i + 1) {
             "week" => Some(clamped(week_start(today), today, today)),
-            "month" => Some(clamped(month_start(today.year(), today.month())?, today, today)),
+            "month" => Some(clamped(
+                month_start(today.year(), today.month())?,
+                today,
+                today,
+            )),
             "quarter" => Some(quarter_to_date(today)),
             "year" => Some(clamped(year_start(today.year())?, today, today)),
             _ => None,
@@ -68,15 +121,20 @@ fn phrase_at(tokens: &[String], i: usize, today: NaiveDate) -> Option<DateRange>
         q if q.len() == 2 && q.starts_with('q') => {
             let quarter = q[1..].parse::<u32>().ok().filter(|n| (1..=4).contains(n))?;
             let year = explicit_year(tok(i + 1)).or_else(|| {
-                (tok(i + 1) == "of").then(|| explicit_year(tok(i + 2))).flatten()
+                (tok(i + 1) == "of")
+                    .then(|| explicit_year(tok(i + 2)))
+                    .flatten()
             });
             quarter_range(quarter, year, today)
         }
         m => {
             let month = month_number(m)?;
             // "may" is far more often the verb; only take it with a date cue.
-            if m == "may" && !(matches!(tok(i.wrapping_sub(1)), "in" | "during" | "for" | "since" | "of")
-                || explicit_year(tok(i + 1)).is_some())
+            if m == "may"
+                && !(matches!(
+                    tok(i.wrapping_sub(1)),
+                    "in" | "during" | "for" | "since" | "of"
+                ) || explicit_year(tok(i + 1)).is_some())
             {
                 return None;
             }
@@ -108,34 +166,56 @@ fn relative(word: &str, rest: &[String], today: NaiveDate) -> Option<DateRange> 
         "day" | "days" => Some(rolling_days(today, n.max(1))),
         "week" | "weeks" if calendar => {
             let this_monday = week_start(today);
-            Some(DateRange { since: days_before(this_monday, 7), until: days_before(this_monday, 1) })
+            Some(DateRange {
+                since: days_before(this_monday, 7),
+                until: days_before(this_monday, 1),
+            })
         }
         "week" | "weeks" => Some(rolling_days(today, n.max(1) * 7)),
         "month" | "months" if calendar => {
             let this_month = month_start(today.year(), today.month())?;
             let since = this_month.checked_sub_months(Months::new(1))?;
-            Some(DateRange { since, until: days_before(this_month, 1) })
+            Some(DateRange {
+                since,
+                until: days_before(this_month, 1),
+            })
         }
         "month" | "months" => {
             let since = today.checked_sub_months(Months::new(n.max(1)))?;
-            Some(DateRange { since, until: yesterday })
+            Some(DateRange {
+                since,
+                until: yesterday,
+            })
         }
         "quarter" | "quarters" if calendar => {
             let (year, quarter) = quarter_of(today);
-            let (year, quarter) = if quarter == 1 { (year - 1, 4) } else { (year, quarter - 1) };
+            let (year, quarter) = if quarter == 1 {
+                (year - 1, 4)
+            } else {
+                (year, quarter - 1)
+            };
             quarter_range(quarter, Some(year), today)
         }
         "quarter" | "quarters" => {
             let since = today.checked_sub_months(Months::new(3 * n.max(1)))?;
-            Some(DateRange { since, until: yesterday })
+            Some(DateRange {
+                since,
+                until: yesterday,
+            })
         }
         "year" | "years" if calendar => {
             let year = today.year() - 1;
-            Some(DateRange { since: year_start(year)?, until: days_before(year_start(today.year())?, 1) })
+            Some(DateRange {
+                since: year_start(year)?,
+                until: days_before(year_start(today.year())?, 1),
+            })
         }
         "year" | "years" => {
             let since = today.checked_sub_months(Months::new(12 * n.max(1)))?;
-            Some(DateRange { since, until: yesterday })
+            Some(DateRange {
+                since,
+                until: yesterday,
+            })
         }
         _ => None,
     }
@@ -168,13 +248,19 @@ fn quarter_of(day: NaiveDate) -> (i32, u32) {
 /// `n` whole days ending yesterday.
 fn rolling_days(today: NaiveDate, n: u32) -> DateRange {
     let until = days_before(today, 1);
-    DateRange { since: days_before(until, u64::from(n.saturating_sub(1))), until }
+    DateRange {
+        since: days_before(until, u64::from(n.saturating_sub(1))),
+        until,
+    }
 }
 
 /// Stop at yesterday; a range that starts today or later keeps its first day only.
 fn clamped(since: NaiveDate, until: NaiveDate, today: NaiveDate) -> DateRange {
     let until = until.min(days_before(today, 1));
-    DateRange { since, until: until.max(since) }
+    DateRange {
+        since,
+        until: until.max(since),
+    }
 }
 
 /// "2026-10-01 to 2026-10-15", "since 2026-10-01" or a single ISO day.
@@ -187,10 +273,16 @@ fn iso_range(text: &str, today: NaiveDate) -> Option<DateRange> {
             if lower.contains("since ") || lower.contains("from ") {
                 Some(clamped(*day, days_before(today, 1), today))
             } else {
-                Some(DateRange { since: *day, until: *day })
+                Some(DateRange {
+                    since: *day,
+                    until: *day,
+                })
             }
         }
-        [a, b, ..] => Some(DateRange { since: *a.min(b), until: *a.max(b) }),
+        [a, b, ..] => Some(DateRange {
+            since: *a.min(b),
+            until: *a.max(b),
+        }),
     }
 }
 
@@ -202,7 +294,11 @@ pub(crate) fn iso_dates(text: &str) -> Vec<NaiveDate> {
     while i + 10 <= bytes.len() {
         let window = &bytes[i..i + 10];
         let shape = window.iter().enumerate().all(|(k, b)| {
-            if k == 4 || k == 7 { *b == b'-' } else { b.is_ascii_digit() }
+            if k == 4 || k == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
         });
         let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
         let ends_word = bytes.get(i + 10).is_none_or(|b| !b.is_ascii_digit());
@@ -241,14 +337,25 @@ fn month_end(year: i32, month: u32) -> Option<NaiveDate> {
 }
 
 fn explicit_year(word: &str) -> Option<i32> {
-    word.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y))
+    word.parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
 }
 
 fn month_number(word: &str) -> Option<u32> {
     const MONTHS: &[(&str, &str)] = &[
-        ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-        ("may", "may"), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-        ("september", "sep"), ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ("january", "jan"),
+        ("february", "feb"),
+        ("march", "mar"),
+        ("april", "apr"),
+        ("may", "may"),
+        ("june", "jun"),
+        ("july", "jul"),
+        ("august", "aug"),
+        ("september", "sep"),
+        ("october", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
     ];
     if word == "sept" {
         return Some(9);
@@ -262,9 +369,21 @@ fn month_number(word: &str) -> Option<u32> {
 /// Small spelled-out counts ("last seven days").
 pub(crate) fn number_word(word: &str) -> Option<u32> {
     const NUMBERS: &[(&str, u32)] = &[
-        ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6),
-        ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10), ("twelve", 12),
-        ("fourteen", 14), ("thirty", 30), ("sixty", 60), ("ninety", 90),
+        ("one", 1),
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+        ("five", 5),
+        ("six", 6),
+        ("seven", 7),
+        ("eight", 8),
+        ("nine", 9),
+        ("ten", 10),
+        ("twelve", 12),
+        ("fourteen", 14),
+        ("thirty", 30),
+        ("sixty", 60),
+        ("ninety", 90),
     ];
     NUMBERS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n)
 }
@@ -285,7 +404,11 @@ mod tests {
     }
 
     fn expect(text: &str, since: &str, until: &str) {
-        assert_eq!(range(text), (since.to_string(), until.to_string()), "{text}");
+        assert_eq!(
+            range(text),
+            (since.to_string(), until.to_string()),
+            "{text}"
+        );
     }
 
     #[test]
@@ -309,7 +432,10 @@ mod tests {
         expect("spend in the past 30 days", "2026-10-26", "2026-11-24");
         expect("last seven days", "2026-11-18", "2026-11-24");
         expect("last 3 months", "2026-08-25", "2026-11-24");
-        assert_eq!(default_range(today()), parse_range("last 7 days", today()).unwrap());
+        assert_eq!(
+            default_range(today()),
+            parse_range("last 7 days", today()).unwrap()
+        );
     }
 
     #[test]
@@ -334,13 +460,20 @@ mod tests {
         expect("last year", "2025-01-01", "2025-12-31");
         let feb = NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
         let q3 = parse_range("Q3", feb).unwrap();
-        assert_eq!((q3.since.to_string(), q3.until.to_string()), ("2025-07-01".into(), "2025-09-30".into()));
+        assert_eq!(
+            (q3.since.to_string(), q3.until.to_string()),
+            ("2025-07-01".into(), "2025-09-30".into())
+        );
     }
 
     #[test]
     fn explicit_iso_dates() {
         expect("from 2026-10-01 to 2026-10-15", "2026-10-01", "2026-10-15");
-        expect("between 2026-10-15 and 2026-10-01", "2026-10-01", "2026-10-15");
+        expect(
+            "between 2026-10-15 and 2026-10-01",
+            "2026-10-01",
+            "2026-10-15",
+        );
         expect("on 2026-10-03", "2026-10-03", "2026-10-03");
         expect("since 2026-11-01", "2026-11-01", "2026-11-24");
         assert!(parse_range("order 2026-13-45", today()).is_none());

@@ -12,7 +12,12 @@ pub(crate) fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
 }
 
-fn spec(name: &str, description: &str, parameters: serde_json::Value, keywords: &[&str]) -> ToolSpec {
+fn spec(
+    name: &str,
+    description: &str,
+    parameters: serde_json::Value,
+    keywords: &[&str],
+) -> ToolSpec {
     ToolSpec {
         name: name.to_string(),
         description: description.to_string(),
@@ -43,8 +48,22 @@ pub(crate) fn performance_tool() -> ToolSpec {
             "required": ["platform", "date_range"]
         }),
         &[
-            "performance", "spend", "roas", "cpc", "cpm", "ctr", "cpa", "revenue", "conversions",
-            "clicks", "impressions", "results", "how did", "doing", "numbers", "return on ad spend",
+            "performance",
+            "spend",
+            "roas",
+            "cpc",
+            "cpm",
+            "ctr",
+            "cpa",
+            "revenue",
+            "conversions",
+            "clicks",
+            "impressions",
+            "results",
+            "how did",
+            "doing",
+            "numbers",
+            "return on ad spend",
         ],
     )
 }
@@ -62,7 +81,14 @@ pub(crate) fn budget_tool() -> ToolSpec {
             },
             "required": ["campaign", "change_percent"]
         }),
-        &["budget", "raise budget", "increase budget", "lower budget", "cut budget", "scale"],
+        &[
+            "budget",
+            "raise budget",
+            "increase budget",
+            "lower budget",
+            "cut budget",
+            "scale",
+        ],
     )
 }
 
@@ -75,7 +101,16 @@ pub(crate) fn knowledge_tool() -> ToolSpec {
             "properties": {"query": {"type": "string"}},
             "required": ["query"]
         }),
-        &["how often", "best practice", "should we", "guide", "playbook", "refresh", "creative fatigue", "strategy"],
+        &[
+            "how often",
+            "best practice",
+            "should we",
+            "guide",
+            "playbook",
+            "refresh",
+            "creative fatigue",
+            "strategy",
+        ],
     )
 }
 
@@ -94,10 +129,21 @@ pub(crate) fn escalation_tool() -> ToolSpec {
             },
             "required": ["type", "reason"]
         }),
-        &["human", "expert", "talk to someone", "real person", "escalate"],
+        &[
+            "human",
+            "expert",
+            "talk to someone",
+            "real person",
+            "escalate",
+        ],
     )
 }
 
 pub(crate) fn spec_tools() -> Vec<ToolSpec> {
-    vec![performance_tool(), budget_tool(), knowledge_tool(), escalation_tool()]
+    vec![
+        performance_tool(),
+        budget_tool(),
+        knowledge_tool(),
+        escalation_tool(),
+    ]
 }

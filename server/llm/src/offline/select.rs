@@ -27,11 +27,20 @@ const THRESHOLD: u32 = 3;
 const MAX_TOOLS: usize = 3;
 
 /// Verbs in tool names that say nothing about the topic.
-const GENERIC_NAME_WORDS: &[&str] = &["get", "fetch", "list", "run", "read", "query", "lookup", "tool"];
+const GENERIC_NAME_WORDS: &[&str] = &[
+    "get", "fetch", "list", "run", "read", "query", "lookup", "tool",
+];
 
 /// The tools worth calling for `message`, best first.
-pub(crate) fn select<'a>(message: &str, tools: &'a [ToolSpec], today: NaiveDate) -> Vec<&'a ToolSpec> {
-    let scored: Vec<(u32, &ToolSpec)> = tools.iter().map(|t| (score(message, t, today), t)).collect();
+pub(crate) fn select<'a>(
+    message: &str,
+    tools: &'a [ToolSpec],
+    today: NaiveDate,
+) -> Vec<&'a ToolSpec> {
+    let scored: Vec<(u32, &ToolSpec)> = tools
+        .iter()
+        .map(|t| (score(message, t, today), t))
+        .collect();
     let best = scored.iter().map(|(s, _)| *s).max().unwrap_or(0);
     let mut chosen: Vec<(u32, &ToolSpec)> = scored
         .into_iter()
@@ -39,27 +48,34 @@ pub(crate) fn select<'a>(message: &str, tools: &'a [ToolSpec], today: NaiveDate)
         // a clear winner is noise, not a second question.
         .filter(|(s, _)| *s >= THRESHOLD && s * 2 > best)
         .collect();
-    chosen.sort_by(|a, b| b.0.cmp(&a.0));
+    chosen.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
     chosen.into_iter().take(MAX_TOOLS).map(|(_, t)| t).collect()
 }
 
 pub(crate) fn score(message: &str, tool: &ToolSpec, today: NaiveDate) -> u32 {
     let all_stems = stems(message);
     // "raise the budget" should meet the keyword "raise budget".
-    let content_stems: Vec<String> =
-        words(message).into_iter().filter(|w| !is_stopword(w)).map(|w| stem(&w)).collect();
+    let content_stems: Vec<String> = words(message)
+        .into_iter()
+        .filter(|w| !is_stopword(w))
+        .map(|w| stem(&w))
+        .collect();
     let topic: BTreeSet<String> = topic_stems(message);
 
     let mut keyword_hits: BTreeSet<Vec<String>> = BTreeSet::new();
     for keyword in &tool.keywords {
         let phrase = stems(keyword);
-        let found = extract::find_phrase(&all_stems, &phrase).or_else(|| extract::find_phrase(&content_stems, &phrase));
+        let found = extract::find_phrase(&all_stems, &phrase)
+            .or_else(|| extract::find_phrase(&content_stems, &phrase));
         if found.is_some() {
             keyword_hits.insert(phrase);
         }
     }
     // A longer phrase is more specific than a single word.
-    let keyword_score: u32 = keyword_hits.iter().map(|p| KEYWORD_WEIGHT + count(p.len()) - 1).sum();
+    let keyword_score: u32 = keyword_hits
+        .iter()
+        .map(|p| KEYWORD_WEIGHT + count(p.len()) - 1)
+        .sum();
 
     let name_stems: BTreeSet<String> = tool
         .name
@@ -71,8 +87,13 @@ pub(crate) fn score(message: &str, tool: &ToolSpec, today: NaiveDate) -> u32 {
     let name_score = NAME_WEIGHT * count(name_stems.intersection(&topic).count());
 
     let description_stems = topic_stems(&tool.description);
-    let description_score =
-        DESCRIPTION_WEIGHT * count(description_stems.difference(&name_stems).filter(|s| topic.contains(*s)).count());
+    let description_score = DESCRIPTION_WEIGHT
+        * count(
+            description_stems
+                .difference(&name_stems)
+                .filter(|s| topic.contains(*s))
+                .count(),
+        );
 
     let properties = tool.parameters.get("properties");
     let has = |name: &str| properties.and_then(|p| p.get(name)).is_some();
@@ -108,18 +129,30 @@ fn count(n: usize) -> u32 {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use crate::offline::fixtures::{spec_tools, today};
     use super::*;
+    use crate::offline::fixtures::{spec_tools, today};
 
     fn names(message: &str) -> Vec<String> {
-        select(message, &spec_tools(), today()).into_iter().map(|t| t.name.clone()).collect()
+        select(message, &spec_tools(), today())
+            .into_iter()
+            .map(|t| t.name.clone())
+            .collect()
     }
 
     #[test]
     fn keyword_hits_choose_the_tool() {
-        assert_eq!(names("what was our ROAS yesterday"), ["get_marketing_performance"]);
-        assert_eq!(names("how often should we refresh TikTok creatives?"), ["search_knowledge"]);
-        assert_eq!(names("raise the budget of campaign Prospecting - Broad by 20%"), ["change_campaign_budget"]);
+        assert_eq!(
+            names("what was our ROAS yesterday"),
+            ["get_marketing_performance"]
+        );
+        assert_eq!(
+            names("how often should we refresh TikTok creatives?"),
+            ["search_knowledge"]
+        );
+        assert_eq!(
+            names("raise the budget of campaign Prospecting - Broad by 20%"),
+            ["change_campaign_budget"]
+        );
         assert_eq!(names("I want to talk to a human"), ["escalate_to_expert"]);
     }
 

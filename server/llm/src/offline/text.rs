@@ -55,8 +55,8 @@ const STOPWORDS: &[&str] = &[
     "no", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out",
     "over", "please", "s", "same", "she", "should", "show", "so", "some", "such", "t", "tell",
     "than", "thank", "thanks", "that", "the", "their", "them", "then", "there", "these", "they",
-    "this", "those", "to", "too", "under", "up", "us", "very", "vs", "versus", "want", "was",
-    "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
+    "this", "those", "to", "too", "under", "up", "us", "very", "vs", "versus", "want", "was", "we",
+    "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with",
     "would", "you", "your", "yours", "hi", "hello", "hey", "ok", "okay", "know", "see", "look",
     "use", "using", "used", "make", "may", "might", "shall", "must", "much", "many", "ve", "ll",
     "d", "m", "re", "don", "doesn", "didn",
@@ -78,8 +78,9 @@ mod tests {
 
     #[test]
     fn words_split_on_punctuation_and_lowercase() {
-        assert_eq!(words("ROAS on $500, click-through?"), [
-            "roas", "on", "500", "click", "through"
-        ]);
+        assert_eq!(
+            words("ROAS on $500, click-through?"),
+            ["roas", "on", "500", "click", "through"]
+        );
     }
 }

@@ -6,8 +6,8 @@ use async_openai::types::chat::{
     ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
     ChatCompletionRequestSystemMessageContent, ChatCompletionRequestToolMessage,
     ChatCompletionRequestToolMessageContent, ChatCompletionRequestUserMessage,
-    ChatCompletionRequestUserMessageContent, ChatCompletionTool, ChatCompletionTools,
-    FunctionCall, FunctionObject,
+    ChatCompletionRequestUserMessageContent, ChatCompletionTool, ChatCompletionTools, FunctionCall,
+    FunctionObject,
 };
 use omnify_core::{ChatMessage, Role, ToolSpec};
 
@@ -28,7 +28,10 @@ pub fn message(m: &ChatMessage) -> ChatCompletionRequestMessage {
                     .map(|c| {
                         ChatCompletionMessageToolCalls::Function(ChatCompletionMessageToolCall {
                             id: c.id.clone(),
-                            function: FunctionCall { name: c.name.clone(), arguments: c.arguments.clone() },
+                            function: FunctionCall {
+                                name: c.name.clone(),
+                                arguments: c.arguments.clone(),
+                            },
                         })
                     })
                     .collect()

@@ -43,11 +43,14 @@ impl OpenAiModel {
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(256)
             .build()
-            .map_err(|e| ModelError::new(ModelErrorKind::Permanent, &settings.name, e.to_string()))?;
+            .map_err(|e| {
+                ModelError::new(ModelErrorKind::Permanent, &settings.name, e.to_string())
+            })?;
         let config = OpenAIConfig::new()
             .with_api_base(settings.base_url.trim_end_matches('/'))
             .with_api_key(settings.api_key.expose());
-        let transport = retry::RetryingTransport::new(http, settings.retry.clone(), settings.name.clone());
+        let transport =
+            retry::RetryingTransport::new(http, settings.retry.clone(), settings.name.clone());
         let client = Client::with_config(config).with_http_service(transport);
         Ok(Self { settings, client })
     }
@@ -56,12 +59,16 @@ impl OpenAiModel {
         CreateChatCompletionRequest {
             model: self.settings.model.clone(),
             messages: request.messages.iter().map(convert::message).collect(),
-            tools: (!request.tools.is_empty()).then(|| request.tools.iter().map(convert::tool).collect()),
+            tools: (!request.tools.is_empty())
+                .then(|| request.tools.iter().map(convert::tool).collect()),
             parallel_tool_calls: (!request.tools.is_empty()).then_some(true),
             max_completion_tokens: request.max_output_tokens,
             temperature: request.temperature,
             stream: Some(true),
-            stream_options: Some(ChatCompletionStreamOptions { include_usage: Some(true), include_obfuscation: None }),
+            stream_options: Some(ChatCompletionStreamOptions {
+                include_usage: Some(true),
+                include_obfuscation: None,
+            }),
             ..Default::default()
         }
     }
@@ -85,7 +92,11 @@ impl ChatModel for OpenAiModel {
         self.settings.context_window
     }
 
-    async fn complete(&self, request: &ChatRequest, on_text: DeltaSink<'_>) -> Result<ChatResponse, ModelError> {
+    async fn complete(
+        &self,
+        request: &ChatRequest,
+        on_text: DeltaSink<'_>,
+    ) -> Result<ChatResponse, ModelError> {
         let provider = self.settings.name.as_str();
         let mut stream = self
             .client
@@ -115,7 +126,10 @@ impl ChatModel for OpenAiModel {
                 model = chunk.model;
             }
             if let Some(u) = chunk.usage {
-                usage = Usage { prompt_tokens: u.prompt_tokens.into(), completion_tokens: u.completion_tokens.into() };
+                usage = Usage {
+                    prompt_tokens: u.prompt_tokens.into(),
+                    completion_tokens: u.completion_tokens.into(),
+                };
             }
             for choice in chunk.choices {
                 if let Some(content) = choice.delta.content.filter(|c| !c.is_empty()) {
@@ -141,11 +155,20 @@ impl ChatModel for OpenAiModel {
         let tool_calls = calls
             .into_iter()
             .map(|(index, c)| ToolCallRequest {
-                id: if c.id.is_empty() { format!("call_{index}") } else { c.id },
+                id: if c.id.is_empty() {
+                    format!("call_{index}")
+                } else {
+                    c.id
+                },
                 name: c.name,
                 arguments: c.arguments,
             })
             .collect();
-        Ok(ChatResponse { text, tool_calls, usage, model })
+        Ok(ChatResponse {
+            text,
+            tool_calls,
+            usage,
+            model,
+        })
     }
 }

@@ -76,14 +76,20 @@ pub struct RetryingTransport {
 
 impl RetryingTransport {
     pub fn new(client: reqwest::Client, policy: RetryPolicy, provider: String) -> Self {
-        Self { client, policy, provider }
+        Self {
+            client,
+            policy,
+            provider,
+        }
     }
 
     async fn send(self, request: HttpRequestFactory) -> Result<Response, OpenAIError> {
         let mut attempt = 0;
         loop {
             let built = request.build().await?;
-            let outcome = tokio::time::timeout(self.policy.response_timeout, self.client.execute(built)).await;
+            let outcome =
+                tokio::time::timeout(self.policy.response_timeout, self.client.execute(built))
+                    .await;
             let retry_after = match outcome {
                 Ok(Ok(response)) if !is_retryable(response.status()) => return Ok(response),
                 Ok(Ok(response)) => {
@@ -150,7 +156,10 @@ mod tests {
     fn retry_after_reads_seconds_and_http_dates() {
         assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-1"), None);
     }
@@ -163,12 +172,16 @@ mod tests {
             ..RetryPolicy::default()
         };
         for attempt in 0..8 {
-            let cap = Duration::from_millis(100 * 2u64.pow(attempt)).min(Duration::from_millis(1000));
+            let cap =
+                Duration::from_millis(100 * 2u64.pow(attempt)).min(Duration::from_millis(1000));
             for _ in 0..50 {
                 assert!(p.backoff(attempt) <= cap);
             }
         }
         let samples: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
-        assert!(samples.len() > 5, "backoff must be jittered, got {samples:?}");
+        assert!(
+            samples.len() > 5,
+            "backoff must be jittered, got {samples:?}"
+        );
     }
 }

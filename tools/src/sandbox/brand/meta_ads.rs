@@ -448,7 +448,11 @@ pub(super) fn generate(
             let curve = &truth.response_curves[index];
             let budget = campaign.daily_budget_minor as f64 / 100.0;
             let campaign_spend = budget * 0.95 * weekday_spend_factor(date) * rng.noise(0.06);
-            let lift = if is_weekend(date) { curve.weekend_lift } else { 1.0 };
+            let lift = if is_weekend(date) {
+                curve.weekend_lift
+            } else {
+                1.0
+            };
             let campaign_revenue = curve.expected_revenue(campaign_spend) * lift;
             for ad in live_ads.iter().filter(|a| a.campaign == index) {
                 let fatigue = ad.fatigue.as_ref().map_or(1.0, |f| f.factor(date));

@@ -74,7 +74,11 @@ impl GraphError {
         Self {
             is_transient: true,
             retry_after_secs: Some(1),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, 17, "(#17) User request limit reached")
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                17,
+                "(#17) User request limit reached",
+            )
         }
     }
 

@@ -54,7 +54,9 @@ impl FaultQueue {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Fault, u32)>> {
         // A panicking test thread must not wedge every later request.
-        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

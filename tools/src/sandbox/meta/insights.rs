@@ -69,7 +69,7 @@ impl Level {
         }
     }
 
-    fn key<'a>(self, row: &'a MetaAdDay) -> &'a str {
+    fn key(self, row: &MetaAdDay) -> &str {
         match self {
             Self::Account => "",
             Self::Campaign => &row.campaign_id,
@@ -78,6 +78,9 @@ impl Level {
         }
     }
 }
+
+/// (date_start, date_stop) of one time-increment bucket.
+type Bucket = (NaiveDate, NaiveDate);
 
 #[derive(Debug, Clone, Copy)]
 enum Increment {
@@ -112,7 +115,10 @@ impl Increment {
             Self::Monthly => {
                 let first = date.with_day(1).unwrap_or(date);
                 let next_month = (first + Duration::days(32)).with_day(1).unwrap_or(first);
-                (first.max(since), (next_month - Duration::days(1)).min(until))
+                (
+                    first.max(since),
+                    (next_month - Duration::days(1)).min(until),
+                )
             }
         }
     }
@@ -154,8 +160,8 @@ pub(crate) fn rows(brand: &Brand, request: &GraphRequest) -> Result<Vec<Value>, 
     let range = date_range(brand, request)?;
     let increment = Increment::parse(request.param("time_increment"))?;
 
-    let mut groups: BTreeMap<((NaiveDate, NaiveDate), &str), (Delivery, &MetaAdDay)> =
-        BTreeMap::new();
+    // (bucket, object id) → sums, plus one source row to name the object by.
+    let mut groups: BTreeMap<(Bucket, &str), (Delivery, &MetaAdDay)> = BTreeMap::new();
     for row in brand
         .meta
         .days

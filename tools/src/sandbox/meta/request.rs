@@ -14,7 +14,11 @@ pub(crate) struct GraphRequest {
 }
 
 impl GraphRequest {
-    pub(crate) fn new(original_uri: &Uri, headers: &HeaderMap, params: Vec<(String, String)>) -> Self {
+    pub(crate) fn new(
+        original_uri: &Uri,
+        headers: &HeaderMap,
+        params: Vec<(String, String)>,
+    ) -> Self {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
@@ -55,7 +59,11 @@ impl GraphRequest {
 
     /// The comma-separated `fields` parameter, or `default` when absent. Unknown names
     /// are a code-100 error, as on the real API.
-    pub(crate) fn fields(&self, known: &[&str], default: &[&str]) -> Result<Vec<String>, GraphError> {
+    pub(crate) fn fields(
+        &self,
+        known: &[&str],
+        default: &[&str],
+    ) -> Result<Vec<String>, GraphError> {
         let Some(raw) = self.param("fields") else {
             return Ok(default.iter().map(|f| (*f).to_owned()).collect());
         };

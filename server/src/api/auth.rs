@@ -1,0 +1,50 @@
+//! API-key authentication: `Authorization: Bearer omk_…` names the tenant.
+
+use super::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+/// The authenticated caller of an API request.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub tenant_id: String,
+    pub key_id: String,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        // Browsers cannot set headers on a WebSocket, so the socket may carry the key
+        // in `?access_token=` instead.
+        let from_query = || {
+            parts.uri.query().and_then(|q| {
+                q.split('&')
+                    .find_map(|pair| pair.strip_prefix("access_token=").map(str::to_string))
+            })
+        };
+        let key = match header {
+            Some(h) => h.strip_prefix("Bearer ").map(|k| k.trim().to_string()),
+            None => from_query(),
+        }
+        .filter(|k| !k.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+        let identity = state
+            .store
+            .identify_api_key(&key)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Self {
+            tenant_id: identity.tenant_id,
+            key_id: identity.key_id,
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! The HTTP surface: routes, limits and the JSON error shape.
+
+pub mod auth;
+pub mod chat;
+pub mod conversations;
+pub mod error;
+pub mod health;
+pub mod limits;
+pub mod ws;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.server.max_body_bytes;
+    Router::new()
+        .route("/api/v1/chat", post(chat::post_chat))
+        .route(
+            "/api/v1/conversations/{id}",
+            get(conversations::get_conversation),
+        )
+        .route("/api/v1/ws", get(ws::upgrade))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(health::not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

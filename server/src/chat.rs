@@ -1,0 +1,160 @@
+//! From an inbound message to a reply, for every surface: store first, then answer.
+//!
+//! The message is persisted before any work (so a crash loses nothing and a platform
+//! retry is recognised), then the turn runs under the conversation's lock.
+
+use crate::state::AppState;
+use omnify_agent::{TurnError, TurnInput, TurnOutcome, UserRole};
+use omnify_core::{
+    ConversationMode, ConversationStore, InboundMessage, InboundOutcome, ModelErrorKind,
+    OutboundEvent,
+};
+use tokio::sync::mpsc::UnboundedSender;
+
+#[derive(Debug)]
+pub enum Answer {
+    /// A turn ran and this is its reply.
+    Replied {
+        conversation_id: String,
+        outcome: TurnOutcome,
+    },
+    /// The event was seen before and already answered: here is that answer again.
+    AlreadyAnswered {
+        conversation_id: String,
+        message_id: String,
+        reply: String,
+    },
+    /// The event was seen before and its answer is still being written.
+    InProgress { conversation_id: String },
+    /// A human owns the conversation; the message was stored for them.
+    WithExpert { conversation_id: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Store(#[from] omnify_core::StoreError),
+    #[error("model unavailable: {0}")]
+    ModelUnavailable(String),
+    #[error("turn failed: {0}")]
+    Turn(String),
+}
+
+pub async fn answer(
+    state: &AppState,
+    inbound: InboundMessage,
+    role: UserRole,
+    events: Option<UnboundedSender<OutboundEvent>>,
+) -> Result<Answer, ChatError> {
+    let (conversation_id, message_id) = match state.store.record_inbound(&inbound).await? {
+        InboundOutcome::New {
+            conversation_id,
+            message_id,
+        } => (conversation_id, message_id),
+        InboundOutcome::Duplicate {
+            conversation_id,
+            message_id,
+        } => {
+            return Ok(match state.store.reply_to(&message_id).await? {
+                Some(reply) => Answer::AlreadyAnswered {
+                    conversation_id,
+                    message_id: reply.id,
+                    reply: reply.text,
+                },
+                None => Answer::InProgress { conversation_id },
+            });
+        }
+    };
+    run_stored(
+        state,
+        &inbound.tenant_id,
+        &conversation_id,
+        &message_id,
+        role,
+        events,
+    )
+    .await
+}
+
+/// Answer a message that is already stored (a fresh one, or one left pending by a crash).
+pub async fn run_stored(
+    state: &AppState,
+    tenant_id: &str,
+    conversation_id: &str,
+    message_id: &str,
+    role: UserRole,
+    events: Option<UnboundedSender<OutboundEvent>>,
+) -> Result<Answer, ChatError> {
+    let lock = state.turn_locks.get(conversation_id);
+    let _turn = lock.lock().await;
+    if state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot {
+        return Ok(Answer::WithExpert {
+            conversation_id: conversation_id.to_string(),
+        });
+    }
+    let input = TurnInput {
+        tenant_id: tenant_id.to_string(),
+        conversation_id: conversation_id.to_string(),
+        message_id: message_id.to_string(),
+        user_id: None,
+        role,
+        tenant: state.tenant_facts(tenant_id).await?,
+        today: state.settings.today(),
+    };
+    match state.agent.run_turn(input, events).await {
+        Ok(outcome) => Ok(Answer::Replied {
+            conversation_id: conversation_id.to_string(),
+            outcome,
+        }),
+        Err(e) => {
+            let transient = matches!(&e, TurnError::Model(m) if m.kind == ModelErrorKind::Transient)
+                || matches!(e, TurnError::WallTime(_));
+            tracing::error!(error = %e, conversation_id, "turn failed");
+            let note = if transient {
+                "I couldn't answer this message because the language model did not respond. It is saved; please ask again in a moment."
+            } else {
+                "I couldn't answer this message because of an internal error. It is saved, and the team has been notified in the logs."
+            };
+            state
+                .store
+                .mark_failed(message_id, conversation_id, note)
+                .await?;
+            Err(if transient {
+                ChatError::ModelUnavailable(e.to_string())
+            } else {
+                ChatError::Turn(e.to_string())
+            })
+        }
+    }
+}
+
+/// Answer what a previous process stored but never answered (it stopped mid-turn).
+pub async fn resume_pending(state: AppState) {
+    let pending = match state.store.pending_inbound(1000).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list pending messages");
+            return;
+        }
+    };
+    if !pending.is_empty() {
+        tracing::info!(
+            count = pending.len(),
+            "answering messages left pending by the last run"
+        );
+    }
+    for p in pending {
+        let result = run_stored(
+            &state,
+            &p.tenant_id,
+            &p.conversation_id,
+            &p.message_id,
+            UserRole::Member,
+            None,
+        )
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, message_id = %p.message_id, "could not answer a pending message");
+        }
+    }
+}

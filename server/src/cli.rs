@@ -1,0 +1,70 @@
+//! The `omnify` command line.
+
+use crate::config::LogFormat;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "omnify",
+    version,
+    about = "Omnify: a chat-native agent server for marketing teams"
+)]
+pub struct Cli {
+    /// A TOML config file (default: ./omnify.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where the SQLite database and other local data live (default: ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log as human-readable text or as JSON lines.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormatArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(a: LogFormatArg) -> Self {
+        match a {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: chat API, WebSocket, and the platform emulators when no real
+    /// platform is configured.
+    Serve {
+        /// Port to listen on; 0 picks a free one (the bound address is printed).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to listen on (default 127.0.0.1).
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Ask one question from the terminal and print the answer.
+    Ask {
+        /// The question, e.g. "how did Meta do last week?"
+        question: String,
+        /// Continue an earlier conversation.
+        #[arg(long)]
+        conversation: Option<String>,
+        /// Print the answer, tool calls and usage as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

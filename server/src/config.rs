@@ -1,0 +1,356 @@
+//! Layered, typed configuration: defaults → `omnify.toml` (or `--config FILE`) →
+//! `OMNIFY_…` environment variables (`__` separates sections, e.g.
+//! `OMNIFY_LLM__API_KEY`). Bad values fail at start-up with the offending key named.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use omnify_agent::ModelPrice;
+use omnify_core::Secret;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the SQLite file, the vector index and downloaded model weights live.
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub llm: LlmSettings,
+    pub agent: AgentSettings,
+    pub platforms: PlatformSettings,
+    pub demo: DemoSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks any free port; the bound address is printed.
+    pub port: u16,
+    /// Largest request body accepted (bytes); larger gets 413.
+    pub max_body_bytes: usize,
+    /// Longest chat message accepted (characters); longer gets 413.
+    pub max_message_chars: usize,
+    /// Chat requests per minute per API key; more gets 429 with `Retry-After`.
+    pub rate_limit_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`. Empty: a SQLite file in the data directory.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+/// One OpenAI-compatible provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderSettings {
+    pub name: String,
+    pub base_url: String,
+    pub api_key: Secret,
+    pub model: String,
+    pub context_window: usize,
+    pub max_retries: u32,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmSettings {
+    /// The primary provider. With neither a key nor a base URL set, the offline model answers.
+    pub api_key: Secret,
+    pub base_url: String,
+    pub model: String,
+    pub context_window: usize,
+    pub max_retries: u32,
+    pub timeout_secs: u64,
+    /// Tried in order when the primary fails.
+    pub fallbacks: Vec<ProviderSettings>,
+    /// USD per million tokens, by model id prefix.
+    pub prices: HashMap<String, ModelPrice>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentSettings {
+    pub max_steps: u32,
+    pub max_total_tokens: u64,
+    pub turn_timeout_secs: u64,
+    pub tool_timeout_secs: u64,
+    pub max_output_tokens: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformSettings {
+    pub meta: MetaSettings,
+}
+
+/// Meta Ads. With no access token, the local emulator serves the demo brand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetaSettings {
+    pub access_token: Secret,
+    pub ad_account_id: String,
+    pub base_url: String,
+    pub api_version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Seed of the synthetic brand the emulators serve.
+    pub seed: u64,
+    /// Pin "today" (YYYY-MM-DD) so answers are reproducible; empty means the real date.
+    pub today: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `omnify=debug,info`.
+    pub filter: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            llm: LlmSettings::default(),
+            agent: AgentSettings::default(),
+            platforms: PlatformSettings::default(),
+            demo: DemoSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_body_bytes: 64 * 1024,
+            max_message_chars: 8_000,
+            rate_limit_per_minute: 120,
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::default(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for ProviderSettings {
+    fn default() -> Self {
+        Self {
+            name: "fallback".into(),
+            base_url: "https://api.openai.com/v1".into(),
+            api_key: Secret::default(),
+            model: "gpt-4o-mini".into(),
+            context_window: 128_000,
+            max_retries: 3,
+            timeout_secs: 60,
+        }
+    }
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        let price = |i, o| ModelPrice {
+            input_per_million: i,
+            output_per_million: o,
+        };
+        Self {
+            api_key: Secret::default(),
+            base_url: String::new(),
+            model: "gpt-4o-mini".into(),
+            context_window: 128_000,
+            max_retries: 3,
+            timeout_secs: 60,
+            fallbacks: Vec::new(),
+            prices: HashMap::from([
+                ("gpt-4o-mini".to_string(), price(0.15, 0.60)),
+                ("gpt-4o".to_string(), price(2.50, 10.00)),
+                ("gpt-4.1-mini".to_string(), price(0.40, 1.60)),
+                ("gpt-4.1".to_string(), price(2.00, 8.00)),
+                ("offline".to_string(), price(0.0, 0.0)),
+            ]),
+        }
+    }
+}
+
+impl LlmSettings {
+    /// A provider is configured when a key or an endpoint is given (local servers such
+    /// as Ollama need no key).
+    pub fn is_configured(&self) -> bool {
+        !self.api_key.is_empty() || !self.base_url.is_empty()
+    }
+
+    pub fn primary(&self) -> ProviderSettings {
+        ProviderSettings {
+            name: "primary".into(),
+            base_url: if self.base_url.is_empty() {
+                "https://api.openai.com/v1".into()
+            } else {
+                self.base_url.clone()
+            },
+            api_key: self.api_key.clone(),
+            model: self.model.clone(),
+            context_window: self.context_window,
+            max_retries: self.max_retries,
+            timeout_secs: self.timeout_secs,
+        }
+    }
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        Self {
+            max_steps: 8,
+            max_total_tokens: 200_000,
+            turn_timeout_secs: 120,
+            tool_timeout_secs: 30,
+            max_output_tokens: 1024,
+        }
+    }
+}
+
+impl Default for MetaSettings {
+    fn default() -> Self {
+        Self {
+            access_token: Secret::default(),
+            ad_account_id: String::new(),
+            base_url: "https://graph.facebook.com".into(),
+            api_version: "v26.0".into(),
+        }
+    }
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            today: None,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Load defaults, then the TOML file (the given one must exist; `omnify.toml` in the
+    /// working directory is read when present), then `OMNIFY_…` variables.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config_file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(figment::Error::from(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("omnify.toml")),
+        }
+        figment
+            .merge(Env::prefixed("OMNIFY_").split("__"))
+            .extract()
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("omnify.db").display()
+            )
+        } else {
+            self.database.url.expose().to_string()
+        }
+    }
+
+    /// "Today" for date arithmetic: pinned in config, or the real date.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.demo
+            .today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "omnify.toml",
+                "[server]\nport = 9000\n[llm]\nmodel = \"gpt-4.1\"\n",
+            )?;
+            jail.set_env("OMNIFY_SERVER__PORT", "9100");
+            jail.set_env("OMNIFY_LLM__API_KEY", "sk-test");
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.server.port, 9100);
+            assert_eq!(s.llm.model, "gpt-4.1");
+            assert_eq!(s.llm.api_key.expose(), "sk-test");
+            assert!(s.llm.is_configured());
+            assert!(
+                !format!("{s:?}").contains("sk-test"),
+                "Debug must not show secrets"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_files_fail_fast() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[server]\nprot = 1\n")?;
+            let err = Settings::load(Some(Path::new("bad.toml"))).unwrap_err();
+            assert!(err.to_string().contains("prot"), "{err}");
+            assert!(Settings::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sqlite_in_the_data_dir_is_the_default_database() {
+        let s = Settings {
+            data_dir: PathBuf::from("/tmp/x"),
+            ..Settings::default()
+        };
+        assert_eq!(s.database_url(), "sqlite:///tmp/x/omnify.db?mode=rwc");
+    }
+}

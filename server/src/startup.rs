@@ -1,0 +1,202 @@
+//! Building the application from settings: the store, the model, the tools, the
+//! emulators when no real platform is configured, and the HTTP listener.
+
+use crate::api;
+use crate::api::limits::RateLimiter;
+use crate::config::{ProviderSettings, Settings};
+use crate::state::{AppState, TurnLocks};
+use anyhow::Context;
+use omnify_agent::{Agent, PriceTable, ToolRegistry, TurnLimits, UserRole};
+use omnify_core::{ChatModel, Secret};
+use omnify_llm::offline::OfflineModel;
+use omnify_llm::openai::RetryPolicy;
+use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
+use omnify_store::SqlStore;
+use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
+use omnify_tools::{AdPlatforms, Brand, MetaAdsClient, MetaConfig, PerformanceTool};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Everything the server runs with, minus the listener (shared with `omnify ask`).
+pub struct Runtime {
+    pub state: AppState,
+    /// The local platform emulators, when no real credentials are configured. Kept
+    /// here so they live as long as the server.
+    pub sandbox: Option<RunningSandbox>,
+    /// A key printed once when this start created the demo tenant.
+    pub demo_key: Option<(String, Secret)>,
+}
+
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<SqlStore> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let store =
+        SqlStore::connect(&settings.database_url(), settings.database.max_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
+    let settings = Arc::new(settings);
+    let store = connect_store(&settings).await?;
+    let demo_key = ensure_demo_tenant(&store).await?;
+
+    let (platforms, sandbox) = build_platforms(&settings).await?;
+    let connected: Vec<String> = platforms.keys().map(str::to_string).collect();
+    let mut tools = ToolRegistry::new();
+    let platform_keys: Vec<&str> = platforms.keys().collect();
+    tools.register(
+        Arc::new(PerformanceTool::new(platforms.clone())),
+        &platform_keys,
+        UserRole::Member,
+    );
+
+    let agent = Agent::new(
+        build_model(&settings)?,
+        Arc::new(store.clone()),
+        tools,
+        PriceTable::new(settings.llm.prices.clone()),
+        TurnLimits {
+            max_steps: settings.agent.max_steps,
+            max_total_tokens: settings.agent.max_total_tokens,
+            wall_time: Duration::from_secs(settings.agent.turn_timeout_secs),
+            tool_timeout: Duration::from_secs(settings.agent.tool_timeout_secs),
+            max_output_tokens: settings.agent.max_output_tokens,
+        },
+    )?;
+    let state = AppState {
+        limiter: Arc::new(RateLimiter::new(settings.server.rate_limit_per_minute)),
+        settings,
+        store,
+        agent: Arc::new(agent),
+        connected_platforms: Arc::new(connected),
+        turn_locks: Arc::new(TurnLocks::default()),
+    };
+    Ok(Runtime {
+        state,
+        sandbox,
+        demo_key,
+    })
+}
+
+/// On first start with an empty store, create a demo tenant and one API key.
+async fn ensure_demo_tenant(store: &SqlStore) -> anyhow::Result<Option<(String, Secret)>> {
+    if store.count_tenants().await? > 0 {
+        return Ok(None);
+    }
+    let tenant = store.create_tenant("Demo Brand").await?;
+    let key = store.create_api_key(&tenant.id, "demo").await?;
+    Ok(Some((tenant.id, key.plaintext)))
+}
+
+/// Real clients for configured platforms; the emulators stand in for the rest.
+async fn build_platforms(
+    settings: &Settings,
+) -> anyhow::Result<(AdPlatforms, Option<RunningSandbox>)> {
+    let meta = &settings.platforms.meta;
+    let mut platforms = AdPlatforms::new();
+    if !meta.access_token.is_empty() {
+        let config = MetaConfig {
+            base_url: meta.base_url.clone(),
+            api_version: meta.api_version.clone(),
+            ..MetaConfig::new(meta.access_token.clone(), meta.ad_account_id.clone())
+        };
+        platforms.insert(Arc::new(MetaAdsClient::new(config)?));
+        return Ok((platforms, None));
+    }
+    let brand = Arc::new(Brand::for_today(settings.today()));
+    let token = format!("sandbox-{}", uuid::Uuid::new_v4().simple());
+    let sandbox = spawn_sandbox(brand.clone(), token.clone())
+        .await
+        .context("cannot start the platform emulators")?;
+    let config = MetaConfig {
+        base_url: sandbox.meta_base_url(),
+        api_version: meta.api_version.clone(),
+        ..MetaConfig::new(Secret::new(token), brand.meta.account_id.clone())
+    };
+    platforms.insert(Arc::new(MetaAdsClient::new(config)?));
+    tracing::info!(url = %sandbox.base_url(), "platform emulators serving the demo brand");
+    Ok((platforms, Some(sandbox)))
+}
+
+fn openai(p: &ProviderSettings) -> anyhow::Result<Arc<dyn ChatModel>> {
+    let model = OpenAiModel::new(OpenAiSettings {
+        name: p.name.clone(),
+        base_url: p.base_url.clone(),
+        api_key: p.api_key.clone(),
+        model: p.model.clone(),
+        context_window: p.context_window,
+        retry: RetryPolicy {
+            max_retries: p.max_retries,
+            response_timeout: Duration::from_secs(p.timeout_secs),
+            ..RetryPolicy::default()
+        },
+        stream_idle_timeout: Duration::from_secs(p.timeout_secs),
+    })?;
+    Ok(Arc::new(model))
+}
+
+/// The configured providers in order, or the offline model when none is configured.
+pub fn build_model(settings: &Settings) -> anyhow::Result<Arc<dyn ChatModel>> {
+    if !settings.llm.is_configured() {
+        return Ok(Arc::new(OfflineModel::new(settings.today())));
+    }
+    let mut chain = vec![openai(&settings.llm.primary())?];
+    for fallback in &settings.llm.fallbacks {
+        chain.push(openai(fallback)?);
+    }
+    if chain.len() == 1 {
+        return Ok(chain.remove(0));
+    }
+    Ok(Arc::new(
+        FallbackChain::new(chain).context("no model configured")?,
+    ))
+}
+
+/// A built server, bound to its port, ready to run.
+pub struct Application {
+    pub addr: SocketAddr,
+    pub runtime: Runtime,
+    listener: TcpListener,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let bind = format!("{}:{}", settings.server.host, settings.server.port);
+        let runtime = build_runtime(settings).await?;
+        let listener = TcpListener::bind(&bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        let addr = listener.local_addr()?;
+        Ok(Self {
+            addr,
+            runtime,
+            listener,
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.runtime.state
+    }
+
+    /// Serve until the future `shutdown` resolves; answers left pending by a previous
+    /// run are resumed in the background.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tokio::spawn(crate::chat::resume_pending(self.runtime.state.clone()));
+        let app = api::router(self.runtime.state.clone());
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.runtime.state.store.close().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! The state every request handler shares.
+
+use crate::api::limits::RateLimiter;
+use crate::config::Settings;
+use omnify_agent::{Agent, TenantFacts};
+use omnify_store::SqlStore;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+/// Built once at start-up by [`crate::startup`]; cheap to clone into handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    /// Tenants, keys, conversations, messages, tool calls, usage.
+    pub store: SqlStore,
+    /// The turn loop with its model, tools and limits.
+    pub agent: Arc<Agent>,
+    /// Platforms every tenant can query (the connections issue makes this per tenant).
+    pub connected_platforms: Arc<Vec<String>>,
+    pub limiter: Arc<RateLimiter>,
+    /// One turn at a time per conversation, so history stays in order.
+    pub turn_locks: Arc<TurnLocks>,
+}
+
+impl AppState {
+    /// What the model is told about the tenant.
+    pub async fn tenant_facts(
+        &self,
+        tenant_id: &str,
+    ) -> Result<TenantFacts, omnify_core::StoreError> {
+        let name = self
+            .store
+            .tenant(tenant_id)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_else(|| "your".to_string());
+        Ok(TenantFacts {
+            name,
+            currency: "USD".into(),
+            connected_platforms: self.connected_platforms.as_ref().clone(),
+            notes: Vec::new(),
+        })
+    }
+}
+
+/// A mutex per conversation, created on demand and dropped when nobody holds it.
+#[derive(Default)]
+pub struct TurnLocks {
+    locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+}
+
+impl TurnLocks {
+    pub fn get(&self, conversation_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let Ok(mut locks) = self.locks.lock() else {
+            return Arc::new(tokio::sync::Mutex::new(()));
+        };
+        if let Some(lock) = locks.get(conversation_id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        if locks.len() > 1024 {
+            locks.retain(|_, w| w.strong_count() > 0);
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(conversation_id.to_string(), Arc::downgrade(&lock));
+        lock
+    }
+}

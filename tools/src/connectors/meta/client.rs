@@ -1,0 +1,302 @@
+//! The HTTP client for the Meta Graph API: auth, paging, retries.
+
+use super::errors::{GraphErrorBody, MetaError, Retry, classify};
+use super::wire::{CampaignInfo, InsightRow, Page, WireCampaign, WireInsight};
+use crate::connectors::retry::{Backoff, retry_after};
+use omnify_core::{DateRange, Secret};
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// How to reach one Meta ad account.
+#[derive(Debug, Clone)]
+pub struct MetaConfig {
+    /// Graph API root; the sandbox's `meta_base_url()` in development.
+    pub base_url: String,
+    /// e.g. "v26.0". Marketing API versions expire within about a year: keep it in config.
+    pub api_version: String,
+    /// Sent only in the `Authorization` header, never in a URL, so it cannot reach logs.
+    pub access_token: Secret,
+    /// With or without the `act_` prefix.
+    pub ad_account_id: String,
+    /// Rows per page (Meta allows up to 500).
+    pub page_limit: u32,
+    /// Pages followed before giving up with [`MetaError::TooManyPages`].
+    pub max_pages: u32,
+    /// Retries per request after rate limits, 5xx and network errors.
+    pub max_retries: u32,
+    /// Per HTTP request.
+    pub timeout: Duration,
+    pub backoff: Backoff,
+    /// The longest `Retry-After` worth sleeping through inside a chat turn; longer ones
+    /// fail at once with [`MetaError::RateLimited`].
+    pub max_retry_after: Duration,
+}
+
+impl MetaConfig {
+    pub fn new(access_token: Secret, ad_account_id: impl Into<String>) -> Self {
+        Self {
+            base_url: "https://graph.facebook.com".to_owned(),
+            api_version: "v26.0".to_owned(),
+            access_token,
+            ad_account_id: ad_account_id.into(),
+            page_limit: 500,
+            max_pages: 50,
+            max_retries: 3,
+            timeout: Duration::from_secs(30),
+            backoff: Backoff::default(),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The level insights are rolled up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsightsLevel {
+    Account,
+    Campaign,
+    AdSet,
+    Ad,
+}
+
+impl InsightsLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Account => "account",
+            Self::Campaign => "campaign",
+            Self::AdSet => "adset",
+            Self::Ad => "ad",
+        }
+    }
+
+    /// The object fields that identify a row at this level.
+    fn id_fields(self) -> &'static str {
+        match self {
+            Self::Account => "account_id,account_name",
+            Self::Campaign => "campaign_id,campaign_name",
+            Self::AdSet => "campaign_id,campaign_name,adset_id,adset_name",
+            Self::Ad => "campaign_id,campaign_name,adset_id,adset_name,ad_id,ad_name",
+        }
+    }
+}
+
+/// Metric fields every insights request asks for.
+const METRIC_FIELDS: &str = "account_currency,spend,impressions,clicks,actions,action_values";
+
+/// A client for one ad account.
+#[derive(Debug, Clone)]
+pub struct MetaAdsClient {
+    http: reqwest::Client,
+    config: MetaConfig,
+    /// `act_…`, as the Graph paths want it.
+    account: String,
+    /// `{base_url}/{api_version}/{account}`.
+    account_root: String,
+}
+
+impl MetaAdsClient {
+    pub fn new(config: MetaConfig) -> Result<Self, MetaError> {
+        let raw_id = config.ad_account_id.trim();
+        let digits = raw_id.strip_prefix("act_").unwrap_or(raw_id);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(MetaError::Config(format!(
+                "ad account id must be act_<digits>, got {raw_id:?}"
+            )));
+        }
+        if config.access_token.is_empty() {
+            return Err(MetaError::Config("no access token configured".to_owned()));
+        }
+        let account = format!("act_{digits}");
+        let account_root = format!(
+            "{}/{}/{account}",
+            config.base_url.trim_end_matches('/'),
+            config.api_version.trim_matches('/')
+        );
+        Url::parse(&account_root)
+            .map_err(|e| MetaError::Config(format!("base_url {:?}: {e}", config.base_url)))?;
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("omnify/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| MetaError::Config(e.to_string()))?;
+        Ok(Self {
+            http,
+            config,
+            account,
+            account_root,
+        })
+    }
+
+    /// `act_…`.
+    pub fn account_id(&self) -> &str {
+        &self.account
+    }
+
+    pub fn config(&self) -> &MetaConfig {
+        &self.config
+    }
+
+    /// The insights request in Meta's terms, for provenance.
+    pub fn insights_query(&self, level: InsightsLevel, range: DateRange, daily: bool) -> String {
+        format!(
+            "GET /{}/{}/insights level={} time_increment={} time_range={}..{}",
+            self.config.api_version,
+            self.account,
+            level.as_str(),
+            if daily { "1" } else { "all_days" },
+            range.since,
+            range.until
+        )
+    }
+
+    /// Every insights row for `range`, one per object (and per day when `daily`),
+    /// following `paging.next` to the last page.
+    pub async fn insights(
+        &self,
+        level: InsightsLevel,
+        range: DateRange,
+        daily: bool,
+    ) -> Result<Vec<InsightRow>, MetaError> {
+        let time_range = serde_json::json!({
+            "since": range.since.to_string(),
+            "until": range.until.to_string(),
+        })
+        .to_string();
+        let fields = format!("{},{METRIC_FIELDS}", level.id_fields());
+        let limit = self.config.page_limit.to_string();
+        let url = self.url(
+            "insights",
+            &[
+                ("level", level.as_str()),
+                ("fields", &fields),
+                ("time_range", &time_range),
+                ("time_increment", if daily { "1" } else { "all_days" }),
+                ("limit", &limit),
+            ],
+        )?;
+        let wire: Vec<WireInsight> = self.all_pages(url).await?;
+        wire.into_iter().map(InsightRow::try_from).collect()
+    }
+
+    /// The account's campaigns with their daily budgets.
+    pub async fn campaigns(&self) -> Result<Vec<CampaignInfo>, MetaError> {
+        let limit = self.config.page_limit.to_string();
+        let url = self.url(
+            "campaigns",
+            &[
+                ("fields", "id,name,status,objective,daily_budget"),
+                ("limit", &limit),
+            ],
+        )?;
+        let wire: Vec<WireCampaign> = self.all_pages(url).await?;
+        wire.into_iter().map(CampaignInfo::try_from).collect()
+    }
+
+    fn url(&self, edge: &str, params: &[(&str, &str)]) -> Result<Url, MetaError> {
+        Url::parse_with_params(&format!("{}/{edge}", self.account_root), params)
+            .map_err(|e| MetaError::Config(e.to_string()))
+    }
+
+    async fn all_pages<T: DeserializeOwned>(&self, first: Url) -> Result<Vec<T>, MetaError> {
+        let mut rows = Vec::new();
+        let mut url = first;
+        for page_number in 1..=self.config.max_pages {
+            let page: Page<T> = self.get_with_retries(&url).await?;
+            tracing::debug!(
+                path = url.path(),
+                page_number,
+                rows = page.data.len(),
+                "meta page"
+            );
+            rows.extend(page.data);
+            match page.paging.and_then(|p| p.next) {
+                Some(next) => url = self.next_url(&next)?,
+                None => return Ok(rows),
+            }
+        }
+        Err(MetaError::TooManyPages {
+            max_pages: self.config.max_pages,
+        })
+    }
+
+    /// Checks a `paging.next` link points at the same Graph host before the token is
+    /// sent to it, and drops any `access_token` Meta echoed into it.
+    fn next_url(&self, next: &str) -> Result<Url, MetaError> {
+        let mut url = Url::parse(next)
+            .map_err(|_| MetaError::Malformed("paging.next is not a URL".to_owned()))?;
+        let root = Url::parse(&self.account_root).map_err(|e| MetaError::Config(e.to_string()))?;
+        if url.origin() != root.origin() {
+            return Err(MetaError::Malformed(
+                "paging.next points at another host".to_owned(),
+            ));
+        }
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "access_token")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(kept);
+        Ok(url)
+    }
+
+    async fn get_with_retries<T: DeserializeOwned>(&self, url: &Url) -> Result<T, MetaError> {
+        let mut attempt = 0;
+        loop {
+            let (error, retry) = match self.get_once(url).await {
+                Ok(body) => return Ok(body),
+                Err(failure) => failure,
+            };
+            let wait = match retry {
+                Retry::No => None,
+                Retry::Backoff => Some(self.config.backoff.delay(attempt)),
+                Retry::After(after) => (after <= self.config.max_retry_after).then_some(after),
+            };
+            let Some(wait) = wait.filter(|_| attempt < self.config.max_retries) else {
+                return Err(error);
+            };
+            attempt += 1;
+            tracing::warn!(
+                path = url.path(),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                error = %error,
+                "meta request failed, retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn get_once<T: DeserializeOwned>(&self, url: &Url) -> Result<T, (MetaError, Retry)> {
+        let response = self
+            .http
+            .get(url.clone())
+            .bearer_auth(self.config.access_token.expose())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        if status.is_success() {
+            return serde_json::from_slice(&body)
+                .map_err(|e| (MetaError::Malformed(e.to_string()), Retry::No));
+        }
+        let detail = serde_json::from_slice::<GraphErrorBody>(&body)
+            .ok()
+            .map(|b| b.error);
+        Err(classify(status.as_u16(), detail, retry_after(&headers)))
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> (MetaError, Retry) {
+        // without_url: a URL in an error message is one step from a log line.
+        let error = error.without_url();
+        if error.is_timeout() {
+            (MetaError::Timeout(self.config.timeout), Retry::Backoff)
+        } else {
+            (MetaError::Network(error.to_string()), Retry::Backoff)
+        }
+    }
+}
