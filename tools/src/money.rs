@@ -4,7 +4,7 @@
 //! Platforms send money three ways (see PLATFORMS.md): decimal strings (Meta `spend`),
 //! micros (Google Ads `costMicros`) and integer minor units (Stripe, Meta budgets).
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,8 +52,13 @@ pub fn from_cents(cents: i64) -> Decimal {
 /// when it does not fit an `i64`.
 pub fn to_minor_units(amount: Decimal, currency: &str) -> Option<i64> {
     let exponent = minor_unit_exponent(currency);
-    let scaled = amount.round_dp(exponent) * Decimal::from(10_i64.pow(exponent));
+    let scaled = round_half_up(amount, exponent) * Decimal::from(10_i64.pow(exponent));
     i64::try_from(scaled.normalize()).ok()
+}
+
+/// Half away from zero, as invoices and platform UIs round (not banker's rounding).
+fn round_half_up(amount: Decimal, dp: u32) -> Decimal {
+    amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// ISO 4217 minor-unit exponent for the currencies ad platforms bill in.
@@ -68,7 +73,7 @@ pub fn minor_unit_exponent(currency: &str) -> u32 {
 /// Formats an amount the way a marketer reads it: `$12,345.67`, `€9.50`, `1,200 JPY`.
 pub fn format_money(amount: Decimal, currency: &str) -> String {
     let exponent = minor_unit_exponent(currency);
-    let rounded = amount.round_dp(exponent);
+    let rounded = round_half_up(amount, exponent);
     let negative = rounded.is_sign_negative() && !rounded.is_zero();
     let text = format!("{:.*}", exponent as usize, rounded.abs());
     let (whole, fraction) = match text.split_once('.') {
@@ -148,5 +153,6 @@ mod tests {
         assert_eq!(format_money(d("-42.1"), "USD"), "-$42.10");
         assert_eq!(format_money(d("1200"), "JPY"), "1,200 JPY");
         assert_eq!(format_money(d("0"), "USD"), "$0.00");
+        assert_eq!(format_money(d("0.125"), "USD"), "$0.13");
     }
 }

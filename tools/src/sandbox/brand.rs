@@ -323,11 +323,11 @@ mod tests {
         };
         let week_before = outage.date - Duration::days(7);
         assert!(
-            purchases_on(week_before) > 50,
+            purchases_on(week_before) > 20,
             "{}",
             purchases_on(week_before)
         );
-        assert!(purchases_on(outage.date) * 20 < purchases_on(week_before));
+        assert!(purchases_on(outage.date) * 10 <= purchases_on(week_before));
         // Spend keeps flowing during the outage: that is what makes it an anomaly.
         assert!(spend_on(outage.date) * 2 > spend_on(week_before));
     }

@@ -25,7 +25,7 @@ pub enum MetaError {
     /// 5xx or a transient Graph error, still failing after the retries.
     #[error("Meta Ads is temporarily unavailable (HTTP {status}); try again shortly")]
     Unavailable { status: u16, message: String },
-    #[error("Meta Ads did not answer within {} seconds", .0.as_secs())]
+    #[error("Meta Ads did not answer within {} seconds", .0.as_secs_f64())]
     Timeout(Duration),
     #[error("could not reach Meta Ads: {0}")]
     Network(String),

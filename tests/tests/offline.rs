@@ -1,0 +1,134 @@
+//! The offline planner through the API: what a newcomer sees with no LLM key.
+
+use omnify_tests::{Options, spawn_app};
+
+/// (question, expected tool, expected platform, expected since, expected until)
+const PHRASINGS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "how did Meta do last week?",
+        "get_marketing_performance",
+        "meta",
+        "2026-11-16",
+        "2026-11-22",
+    ),
+    (
+        "what was our ROAS yesterday",
+        "get_marketing_performance",
+        "all",
+        "2026-11-24",
+        "2026-11-24",
+    ),
+    (
+        "facebook spend in the past 30 days",
+        "get_marketing_performance",
+        "meta",
+        "2026-10-26",
+        "2026-11-24",
+    ),
+    (
+        "Q3 performance by campaign",
+        "get_marketing_performance",
+        "all",
+        "2026-07-01",
+        "2026-09-30",
+    ),
+    (
+        "how are our ads doing this month?",
+        "get_marketing_performance",
+        "all",
+        "2026-11-01",
+        "2026-11-24",
+    ),
+    (
+        "instagram CPA last month",
+        "get_marketing_performance",
+        "meta",
+        "2026-10-01",
+        "2026-10-31",
+    ),
+    (
+        "show me campaign results for the last 14 days",
+        "get_marketing_performance",
+        "all",
+        "2026-11-11",
+        "2026-11-24",
+    ),
+    (
+        "meta revenue from 2026-10-01 to 2026-10-15",
+        "get_marketing_performance",
+        "meta",
+        "2026-10-01",
+        "2026-10-15",
+    ),
+    (
+        "how much did we spend on ads in October?",
+        "get_marketing_performance",
+        "all",
+        "2026-10-01",
+        "2026-10-31",
+    ),
+    (
+        "conversions and CTR on FB year to date",
+        "get_marketing_performance",
+        "meta",
+        "2026-01-01",
+        "2026-11-24",
+    ),
+];
+
+#[tokio::test]
+async fn ten_phrasings_pick_the_right_tool_and_arguments() {
+    let app = spawn_app(Options::default()).await;
+    for (question, tool, platform, since, until) in PHRASINGS {
+        let r = app.chat(question).await;
+        assert_eq!(r.status, 200, "{question}: {:?}", r.body);
+        let call = &r.body["tool_calls"][0];
+        assert_eq!(call["name"], *tool, "{question}");
+        assert_eq!(
+            call["arguments"]["platform"], *platform,
+            "{question}: {call}"
+        );
+        assert_eq!(
+            call["arguments"]["date_range"]["since"], *since,
+            "{question}: {call}"
+        );
+        assert_eq!(
+            call["arguments"]["date_range"]["until"], *until,
+            "{question}: {call}"
+        );
+        assert_eq!(call["ok"], true, "{question}: {call}");
+        let reply = r.body["reply"].as_str().unwrap();
+        assert!(reply.contains("offline mode"), "{question}: {reply}");
+        assert!(reply.contains('$'), "answers carry numbers: {reply}");
+    }
+}
+
+#[tokio::test]
+async fn a_question_no_tool_fits_gets_a_clarifying_answer() {
+    let app = spawn_app(Options::default()).await;
+    let r = app.chat("sing me a song about penguins").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body["tool_calls"].as_array().unwrap().is_empty());
+    let reply = r.body["reply"].as_str().unwrap();
+    assert!(reply.contains('?'), "asks a question: {reply}");
+    assert!(reply.contains("offline mode"));
+}
+
+#[tokio::test]
+async fn a_follow_up_reuses_the_previous_question() {
+    let app = spawn_app(Options::default()).await;
+    let first = app.chat("how did Meta do last week?").await;
+    let conv = first.body["conversation_id"].as_str().unwrap();
+    let r = app.chat_in(Some(conv), "and what about last month?").await;
+    assert_eq!(r.status, 200);
+    let call = &r.body["tool_calls"][0];
+    assert_eq!(call["name"], "get_marketing_performance", "{:?}", r.body);
+    assert_eq!(
+        call["arguments"]["platform"], "meta",
+        "the platform carries over: {call}"
+    );
+    assert_eq!(
+        call["arguments"]["date_range"]["since"], "2026-10-01",
+        "the new period replaces the old: {call}"
+    );
+}
