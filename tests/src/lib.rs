@@ -25,13 +25,16 @@ pub enum Model {
     Chain(Vec<Vec<Reply>>),
 }
 
+/// A change to the settings a test needs, applied before the server starts.
+pub type Tweak = Box<dyn FnOnce(&mut Settings)>;
+
 #[derive(Default)]
 pub struct Options {
     pub model: Model,
     /// Run on a fresh PostgreSQL database (needs `OMNIFY_TEST_DATABASE_URL`).
     pub postgres: bool,
     /// Adjust settings before the server starts.
-    pub tweak: Option<Box<dyn FnOnce(&mut Settings)>>,
+    pub tweak: Option<Tweak>,
     /// Reuse this data directory (to restart a server on the same SQLite file).
     pub data_dir: Option<std::path::PathBuf>,
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers in test files may panic
 //! The HTTP API's contract: statuses, JSON error bodies, limits, idempotency.
 
 use omnify_tests::{Options, spawn_app};

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers in test files may panic
 //! The turn loop driven by a scripted OpenAI-compatible server through the real
 //! async-openai client: SSE streaming, tool-call deltas, retries, fallback, bounds.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers in test files may panic
 //! The offline planner through the API: what a newcomer sees with no LLM key.
 
 use omnify_tests::{Options, spawn_app};

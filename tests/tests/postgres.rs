@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers in test files may panic
 //! The whole server on PostgreSQL. Runs when `OMNIFY_TEST_DATABASE_URL` is set
 //! (`.ci/run` sets it); the store's own tests cover both backends query by query.
 

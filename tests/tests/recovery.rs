@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers in test files may panic
 //! A crash mid-turn loses no user message: what was stored but never answered is
 //! answered when the server starts again.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers in test files may panic
 //! The WebSocket protocol: typed frames streamed as the answer is written.
 
 use futures_util::{SinkExt, StreamExt};

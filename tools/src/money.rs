@@ -56,8 +56,8 @@ pub fn to_minor_units(amount: Decimal, currency: &str) -> Option<i64> {
     i64::try_from(scaled.normalize()).ok()
 }
 
-/// Half away from zero, as invoices and platform UIs round (not banker's rounding).
-fn round_half_up(amount: Decimal, dp: u32) -> Decimal {
+/// Rounds half away from zero, as invoices and platform UIs do (not banker's rounding).
+pub fn round_half_up(amount: Decimal, dp: u32) -> Decimal {
     amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 

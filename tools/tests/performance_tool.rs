@@ -57,6 +57,8 @@ impl AdPlatform for FixedPlatform {
     }
 }
 
+// Positional on purpose: the fixtures below read as a table.
+#[allow(clippy::too_many_arguments)]
 fn row(
     platform: &str,
     campaign: &str,
@@ -482,7 +484,8 @@ async fn ad_level_names_each_ad_and_the_tracking_outage_shows_up_by_day() {
         .await
         .unwrap();
     let rows = out.data["rows"].as_array().unwrap();
-    assert!(rows.len() >= 20, "{}", rows.len());
+    // Every ad of the 18 delivered this week.
+    assert_eq!(rows.len(), 18);
     assert!(
         rows.iter()
             .all(|r| r["ad_name"].as_str().is_some_and(|n| n.contains(" | ")))

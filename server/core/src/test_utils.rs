@@ -58,10 +58,10 @@ impl ChatModel for ScriptedModel {
             .ok()
             .and_then(|mut s| s.pop_front())
             .unwrap_or_else(|| panic!("ScriptedModel called more often than scripted"));
-        if let Ok(resp) = &step {
-            if !resp.text.is_empty() {
-                on_text(&resp.text);
-            }
+        if let Ok(resp) = &step
+            && !resp.text.is_empty()
+        {
+            on_text(&resp.text);
         }
         step
     }

@@ -157,10 +157,10 @@ async fn completions(State(script): State<Arc<Script>>, body: String) -> Respons
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
         return error(400, "invalid_request_error", "body is not JSON", None);
     };
-    if script.record {
-        if let Ok(mut r) = script.requests.lock() {
-            r.push(request.clone());
-        }
+    if script.record
+        && let Ok(mut r) = script.requests.lock()
+    {
+        r.push(request.clone());
     }
     let reply = match &script.responder {
         Some(responder) => Some(responder(&request)),

@@ -250,7 +250,7 @@ on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
         steps: 2,
     };
     store
-        .record_reply(&message_id, &reply, &[call.clone()], &usage)
+        .record_reply(&message_id, &reply, std::slice::from_ref(&call), &usage)
         .await
         .unwrap();
 

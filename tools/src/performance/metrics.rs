@@ -1,6 +1,7 @@
 //! Summed delivery and the ratios marketers judge it by.
 
 use crate::model::CampaignDay;
+use crate::money::round_half_up;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
@@ -124,7 +125,7 @@ fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
 /// A JSON number rounded to `dp` places, or `null`.
 pub fn number(value: Option<Decimal>, dp: u32) -> Value {
     value
-        .and_then(|v| v.round_dp(dp).to_f64())
+        .and_then(|v| round_half_up(v, dp).to_f64())
         .map_or(Value::Null, |f| json!(f))
 }
 

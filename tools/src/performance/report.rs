@@ -3,6 +3,7 @@
 use super::args::Level;
 use super::metrics::{Metrics, changes_pct};
 use crate::model::CampaignDay;
+use crate::money::round_half_up;
 use omnify_core::{Chart, ChartKind, ChartSeries, DateRange};
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
@@ -143,7 +144,7 @@ pub fn daily_chart(range: DateRange, rows: &[&CampaignDay], currency: &str) -> C
     let values = |pick: fn(&Metrics) -> rust_decimal::Decimal| -> Vec<f64> {
         by_day
             .values()
-            .map(|m| pick(m).round_dp(2).to_f64().unwrap_or(0.0))
+            .map(|m| round_half_up(pick(m), 2).to_f64().unwrap_or(0.0))
             .collect()
     };
     Chart {

@@ -4,7 +4,7 @@
 use super::args::Level;
 use super::metrics::{Metrics, pct_change};
 use super::report::Breakdown;
-use crate::money::format_money;
+use crate::money::{format_money, round_half_up};
 use omnify_core::DateRange;
 use rust_decimal::Decimal;
 
@@ -62,7 +62,7 @@ pub fn summarize(input: &SummaryInput<'_>) -> String {
         change(Some(totals.revenue), Some(previous.revenue))
     ));
     if let Some(roas) = totals.roas() {
-        text.push_str(&format!(", ROAS {:.2}", roas.round_dp(2)));
+        text.push_str(&format!(", ROAS {:.2}", round_half_up(roas, 2)));
         if input.compare
             && let Some(before) = previous.roas()
         {
@@ -78,7 +78,7 @@ pub fn summarize(input: &SummaryInput<'_>) -> String {
         ));
     }
     if let Some(ctr) = totals.ctr_pct() {
-        text.push_str(&format!(", CTR {:.2}%", ctr.round_dp(2)));
+        text.push_str(&format!(", CTR {:.2}%", round_half_up(ctr, 2)));
     }
     if let Some(cpc) = totals.cpc() {
         text.push_str(&format!(", CPC {}", money(cpc)));
@@ -145,7 +145,7 @@ fn highlight(
         text.push_str(&format!(
             " Best ROAS: {} ({:.2}).",
             best.name,
-            best.current.roas().unwrap_or_default().round_dp(2)
+            round_half_up(best.current.roas().unwrap_or_default(), 2)
         ));
     }
     Some(text)
@@ -153,7 +153,7 @@ fn highlight(
 
 fn roas_note(m: &Metrics) -> String {
     m.roas()
-        .map(|r| format!(", ROAS {:.2}", r.round_dp(2)))
+        .map(|r| format!(", ROAS {:.2}", round_half_up(r, 2)))
         .unwrap_or_default()
 }
 
@@ -170,7 +170,7 @@ fn signed_pct(value: Option<Decimal>) -> String {
 
 /// "+0.12" / "−0.40", with a real minus sign as marketers' reports print it.
 fn signed(value: Decimal, dp: u32) -> String {
-    let rounded = value.round_dp(dp);
+    let rounded = round_half_up(value, dp);
     let digits = format!("{:.*}", dp as usize, rounded.abs());
     if rounded.is_sign_negative() && !rounded.is_zero() {
         format!("\u{2212}{digits}")
@@ -181,5 +181,5 @@ fn signed(value: Decimal, dp: u32) -> String {
 
 /// 512 rather than 512.00; 12.5 stays 12.5.
 fn plain(value: Decimal) -> String {
-    value.round_dp(2).normalize().to_string()
+    round_half_up(value, 2).normalize().to_string()
 }

@@ -300,3 +300,48 @@ impl MetaAdsClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn client() -> MetaAdsClient {
+        MetaAdsClient::new(MetaConfig {
+            base_url: "http://127.0.0.1:9/meta/".into(),
+            ..MetaConfig::new(Secret::new("tok"), "123")
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn next_links_must_stay_on_the_graph_host_and_lose_any_echoed_token() {
+        let c = client();
+        let next = c
+            .next_url(
+                "http://127.0.0.1:9/meta/v26.0/act_123/insights?limit=5&access_token=tok&after=MjQ",
+            )
+            .unwrap();
+        assert_eq!(
+            next.as_str(),
+            "http://127.0.0.1:9/meta/v26.0/act_123/insights?limit=5&after=MjQ"
+        );
+        assert!(
+            c.next_url("http://evil.example/v26.0/act_123/insights?after=MjQ")
+                .is_err()
+        );
+        assert!(c.next_url("not a url").is_err());
+    }
+
+    #[test]
+    fn provenance_names_the_request_in_metas_terms() {
+        let range = DateRange {
+            since: chrono::NaiveDate::from_ymd_opt(2026, 11, 17).unwrap(),
+            until: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        };
+        assert_eq!(
+            client().insights_query(InsightsLevel::Ad, range, false),
+            "GET /v26.0/act_123/insights level=ad time_increment=all_days time_range=2026-11-17..2026-11-23"
+        );
+    }
+}
