@@ -250,7 +250,7 @@ impl Default for MetaSettings {
 impl Default for DemoSettings {
     fn default() -> Self {
         Self {
-            seed: 42,
+            seed: omnify_tools::Brand::DEFAULT_SEED,
             today: None,
         }
     }

@@ -13,6 +13,7 @@ use omnify_llm::openai::RetryPolicy;
 use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
 use omnify_store::SqlStore;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
+use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::{AdPlatforms, Brand, MetaAdsClient, MetaConfig, PerformanceTool};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -110,7 +111,9 @@ async fn build_platforms(
         platforms.insert(Arc::new(MetaAdsClient::new(config)?));
         return Ok((platforms, None));
     }
-    let brand = Arc::new(Brand::for_today(settings.today()));
+    // The brand's data ends yesterday, like a real account's reports.
+    let end = settings.today() - chrono::Duration::days(1);
+    let brand = Arc::new(Brand::generate(BrandConfig::new(settings.demo.seed, end)));
     let token = format!("sandbox-{}", uuid::Uuid::new_v4().simple());
     let sandbox = spawn_sandbox(brand.clone(), token.clone())
         .await
