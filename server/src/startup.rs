@@ -12,8 +12,8 @@ use omnify_llm::offline::OfflineModel;
 use omnify_llm::openai::RetryPolicy;
 use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
 use omnify_store::SqlStore;
-use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
 use omnify_tools::sandbox::brand::BrandConfig;
+use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
 use omnify_tools::{AdPlatforms, Brand, MetaAdsClient, MetaConfig, PerformanceTool};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     let mut tools = ToolRegistry::new();
     let platform_keys: Vec<&str> = platforms.keys().collect();
     tools.register(
-        Arc::new(PerformanceTool::new(platforms.clone())),
+        Arc::new(PerformanceTool::with_platforms(platforms.clone())),
         &platform_keys,
         UserRole::Member,
     );

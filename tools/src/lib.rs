@@ -6,12 +6,14 @@
 //! - [`sandbox`]: a seeded synthetic brand and local HTTP emulators of the platform APIs.
 //! - [`money`]: exact parsing of the money formats the platforms send.
 
+pub mod connections;
 pub mod connectors;
 pub mod model;
 pub mod money;
 pub mod performance;
 pub mod sandbox;
 
+pub use connections::{ClientDirectory, PlatformClients, SharedClients};
 pub use connectors::meta::{MetaAdsClient, MetaConfig, MetaError};
 pub use connectors::{AdPlatform, AdPlatforms};
 pub use performance::PerformanceTool;

@@ -9,7 +9,8 @@ mod summary;
 pub use args::{Level, MAX_RANGE_DAYS};
 pub use metrics::Metrics;
 
-use crate::connectors::{AdPlatform, AdPlatforms, Detail, PlatformReport};
+use crate::connections::{ClientDirectory, PlatformClients, SharedClients};
+use crate::connectors::{AdPlatform, AdPlatforms, Detail, KNOWN_AD_PLATFORMS, PlatformReport};
 use crate::model::CampaignDay;
 use args::PerformanceRequest;
 use async_trait::async_trait;
@@ -23,22 +24,35 @@ use summary::{SummaryInput, summarize};
 
 pub const TOOL_NAME: &str = "get_marketing_performance";
 
-/// Reads results from every connected ad platform in [`AdPlatforms`].
-#[derive(Debug, Clone)]
+/// Reads results from the calling tenant's connected ad platforms.
+#[derive(Clone)]
 pub struct PerformanceTool {
-    platforms: AdPlatforms,
+    directory: Arc<dyn ClientDirectory>,
 }
 
 impl PerformanceTool {
-    pub fn new(platforms: AdPlatforms) -> Self {
-        Self { platforms }
+    pub fn new(directory: Arc<dyn ClientDirectory>) -> Self {
+        Self { directory }
     }
 
-    fn display_name(&self, key: &str) -> String {
-        self.platforms
-            .get(key)
-            .map_or_else(|| key.to_owned(), |p| p.display_name().to_owned())
+    /// One fixed set of platforms for every tenant (tests, single-tenant set-ups).
+    pub fn with_platforms(platforms: AdPlatforms) -> Self {
+        let mut clients = PlatformClients::new();
+        *clients.ads_mut() = platforms;
+        Self::new(Arc::new(SharedClients(Arc::new(clients))))
     }
+}
+
+fn display_name(platforms: &AdPlatforms, key: &str) -> String {
+    platforms.get(key).map_or_else(
+        || {
+            KNOWN_AD_PLATFORMS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or_else(|| key.to_owned(), |(_, name)| (*name).to_owned())
+        },
+        |p| p.display_name().to_owned(),
+    )
 }
 
 const DESCRIPTION: &str = "\
@@ -79,8 +93,10 @@ const KEYWORDS: &[&str] = &[
 #[async_trait]
 impl Tool for PerformanceTool {
     fn spec(&self) -> ToolSpec {
+        // Every platform Omnify knows, not just this tenant's: the spec is shared, and
+        // asking for an unconnected one gets "not connected" rather than a schema error.
         let platforms: Vec<&str> = std::iter::once("all")
-            .chain(self.platforms.keys())
+            .chain(KNOWN_AD_PLATFORMS.iter().map(|(k, _)| *k))
             .collect();
         ToolSpec {
             name: TOOL_NAME.to_owned(),
@@ -123,9 +139,11 @@ impl Tool for PerformanceTool {
     }
 
     async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
-        let request = args::parse(args, ctx.today, &self.platforms)?;
+        let clients = self.directory.clients(&ctx.tenant_id).await?;
+        let platforms = clients.ads();
+        let request = args::parse(args, ctx.today, platforms)?;
         let fetched = fetch(&request).await;
-        self.build_output(&request, fetched)
+        self.build_output(platforms, &request, fetched)
     }
 }
 
@@ -167,6 +185,7 @@ async fn fetch(request: &PerformanceRequest) -> Vec<Fetched> {
 impl PerformanceTool {
     fn build_output(
         &self,
+        platforms: &AdPlatforms,
         request: &PerformanceRequest,
         fetched: Vec<Fetched>,
     ) -> Result<ToolOutput, ToolError> {
@@ -216,7 +235,7 @@ impl PerformanceTool {
             m
         };
         let (totals, previous_totals) = (total(&current), total(&previous));
-        let name_of = |key: &str| self.display_name(key);
+        let name_of = |key: &str| display_name(platforms, key);
         let lines = breakdown(request.level, &current, &previous, &name_of);
         let by_platform = if request.all_platforms {
             breakdown(Level::Platform, &current, &previous, &name_of)

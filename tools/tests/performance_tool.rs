@@ -195,7 +195,7 @@ fn tool(platforms: Vec<FixedPlatform>) -> PerformanceTool {
     for p in platforms {
         registry.insert(Arc::new(p));
     }
-    PerformanceTool::new(registry)
+    PerformanceTool::with_platforms(registry)
 }
 
 fn args(platform: &str, since: &str, until: &str, level: &str) -> Value {
@@ -389,11 +389,15 @@ async fn bad_arguments_are_explained_to_the_model() {
 }
 
 #[test]
-fn the_spec_describes_the_arguments_and_lists_connected_platforms() {
+fn the_spec_describes_the_arguments_and_lists_every_known_ad_platform() {
+    // The spec is shared by all tenants; an unconnected platform is refused at call time.
     let spec = tool(vec![fixed_meta()]).spec();
     assert_eq!(spec.name, "get_marketing_performance");
     let p = &spec.parameters["properties"];
-    assert_eq!(p["platform"]["enum"], json!(["all", "meta"]));
+    assert_eq!(
+        p["platform"]["enum"],
+        json!(["all", "meta", "google_ads", "tiktok", "linkedin", "youtube"])
+    );
     assert_eq!(
         p["level"]["enum"],
         json!(["platform", "campaign", "ad", "day"])
@@ -412,7 +416,7 @@ async fn end_to_end_over_the_meta_emulator() {
     let sandbox = sandbox().await;
     let brand = sandbox.meta().brand().clone();
     let client = Arc::new(meta_client(&sandbox));
-    let tool = PerformanceTool::new(AdPlatforms::new().with(client));
+    let tool = PerformanceTool::with_platforms(AdPlatforms::new().with(client));
     let week = range("2026-11-17", END);
 
     let out = tool
@@ -477,7 +481,8 @@ async fn end_to_end_over_the_meta_emulator() {
 async fn ad_level_names_each_ad_and_the_tracking_outage_shows_up_by_day() {
     let sandbox = sandbox().await;
     let brand = sandbox.meta().brand().clone();
-    let tool = PerformanceTool::new(AdPlatforms::new().with(Arc::new(meta_client(&sandbox))));
+    let tool =
+        PerformanceTool::with_platforms(AdPlatforms::new().with(Arc::new(meta_client(&sandbox))));
 
     let out = tool
         .call(&ctx(), args("meta", "2026-11-17", END, "ad"))
@@ -514,7 +519,8 @@ async fn ad_level_names_each_ad_and_the_tracking_outage_shows_up_by_day() {
 async fn an_expired_meta_token_reaches_the_user_as_reconnect_advice() {
     let sandbox = sandbox().await;
     sandbox.meta().inject(Fault::TokenExpired, 1);
-    let tool = PerformanceTool::new(AdPlatforms::new().with(Arc::new(meta_client(&sandbox))));
+    let tool =
+        PerformanceTool::with_platforms(AdPlatforms::new().with(Arc::new(meta_client(&sandbox))));
     let err = tool
         .call(&ctx(), args("all", "2026-11-17", END, "campaign"))
         .await

@@ -1,4 +1,4 @@
-//! The platform-neutral shape every ad connector maps into, so analytics and tools
+//! Advertising: what every ad connector maps into, so analytics and tools
 //! never care which API a number came from.
 
 use chrono::NaiveDate;
