@@ -6,9 +6,12 @@
 //! are applied at start-up and by `omnify migrate`.
 
 mod conversations;
+mod connections;
+pub mod secret_box;
 mod migrate;
 mod tenants;
 
+pub use connections::{ConnectionInfo, SealedConnection};
 pub use conversations::{ConversationInfo, PendingInbound};
 pub use tenants::{ApiKeyIdentity, NewApiKey, Tenant};
 

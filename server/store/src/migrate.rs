@@ -6,8 +6,10 @@ use sqlx::AnyPool;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "connections", include_str!("../migrations/0002_connections.sql")),
+];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
     let migrations = MIGRATIONS

@@ -26,6 +26,8 @@ pub struct NewApiKey {
 pub struct ApiKeyIdentity {
     pub key_id: String,
     pub tenant_id: String,
+    /// `admin` keys manage connections; `member` keys only chat.
+    pub role: String,
 }
 
 fn hash_key(plaintext: &str) -> String {
@@ -80,11 +82,17 @@ impl SqlStore {
         row.try_get("n").map_err(db)
     }
 
+    /// Mint an admin API key (it may also manage connections).
+    pub async fn create_api_key(&self, tenant_id: &str, label: &str) -> Result<NewApiKey, StoreError> {
+        self.create_api_key_with_role(tenant_id, label, "admin").await
+    }
+
     /// Mint an API key: `omk_` and 40 random characters. Only its hash is stored.
-    pub async fn create_api_key(
+    pub async fn create_api_key_with_role(
         &self,
         tenant_id: &str,
         label: &str,
+        role: &str,
     ) -> Result<NewApiKey, StoreError> {
         let random: String = rand::rng()
             .sample_iter(&Alphanumeric)
@@ -94,8 +102,8 @@ impl SqlStore {
         let plaintext = format!("omk_{random}");
         let id = new_id();
         sqlx::query(
-            "INSERT INTO api_keys (id, tenant_id, label, prefix, key_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_keys (id, tenant_id, label, prefix, key_hash, created_at, role) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
         .bind(tenant_id)
@@ -103,6 +111,7 @@ impl SqlStore {
         .bind(&plaintext[..8])
         .bind(hash_key(&plaintext))
         .bind(now_us())
+        .bind(role)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -119,7 +128,7 @@ impl SqlStore {
         plaintext: &str,
     ) -> Result<Option<ApiKeyIdentity>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, tenant_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, tenant_id, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash_key(plaintext))
         .fetch_optional(&self.pool)
@@ -129,6 +138,7 @@ impl SqlStore {
             Ok(ApiKeyIdentity {
                 key_id: r.try_get("id").map_err(db)?,
                 tenant_id: r.try_get("tenant_id").map_err(db)?,
+                role: r.try_get("role").map_err(db)?,
             })
         })
         .transpose()

@@ -296,3 +296,48 @@ on_every_backend!(a_failed_turn_is_marked_and_explained, |store| {
     assert_eq!(history[1].role, MessageRole::System);
     assert_eq!(history[1].text, "the model is unavailable");
 });
+
+on_every_backend!(connections_keep_sealed_credentials_and_hide_them_from_listings, |store| {
+    let tenant = store.create_tenant("Acme").await.unwrap();
+    let other = store.create_tenant("Other").await.unwrap();
+    let first = store.upsert_connection(&tenant.id, "shopify", "acme.myshopify.com", "Shop", "v1:k1:sealed-1").await.unwrap();
+    assert_eq!(first.status, "untested");
+    // Reconnecting the same account replaces the credentials, keeping one row.
+    let again = store.upsert_connection(&tenant.id, "shopify", "acme.myshopify.com", "Shop", "v1:k1:sealed-2").await.unwrap();
+    assert_eq!(again.id, first.id);
+    let all = store.connections(&tenant.id).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].sealed_credentials, "v1:k1:sealed-2");
+    assert!(store.connections(&other.id).await.unwrap().is_empty());
+    assert!(store.connection(&other.id, &first.id).await.unwrap().is_none(), "scoped by tenant");
+
+    store.record_connection_test(&first.id, Some("Shopify token expired: reconnect Shopify")).await.unwrap();
+    let tested = store.connection(&tenant.id, &first.id).await.unwrap().unwrap().info;
+    assert_eq!(tested.status, "failing");
+    assert!(tested.last_tested_at.is_some());
+    store.update_connection_credentials(&first.id, "v1:k2:rotated").await.unwrap();
+    assert_eq!(store.all_connections().await.unwrap()[0].sealed_credentials, "v1:k2:rotated");
+
+    assert!(!store.delete_connection(&other.id, &first.id).await.unwrap(), "another tenant cannot delete it");
+    assert!(store.delete_connection(&tenant.id, &first.id).await.unwrap());
+    assert!(store.connections(&tenant.id).await.unwrap().is_empty());
+});
+
+on_every_backend!(an_oauth_state_works_once_and_expires, |store| {
+    let tenant = store.create_tenant("Acme").await.unwrap();
+    store.save_oauth_state("s1", &tenant.id, "hubspot").await.unwrap();
+    let taken = store.take_oauth_state("s1", 600_000_000).await.unwrap();
+    assert_eq!(taken, Some((tenant.id.clone(), "hubspot".to_string())));
+    assert_eq!(store.take_oauth_state("s1", 600_000_000).await.unwrap(), None, "used once");
+    store.save_oauth_state("s2", &tenant.id, "hubspot").await.unwrap();
+    assert_eq!(store.take_oauth_state("s2", 0).await.unwrap(), None, "too old");
+    assert_eq!(store.take_oauth_state("nope", 600_000_000).await.unwrap(), None);
+});
+
+on_every_backend!(member_keys_are_not_admin_keys, |store| {
+    let tenant = store.create_tenant("Acme").await.unwrap();
+    let member = store.create_api_key_with_role(&tenant.id, "bot", "member").await.unwrap();
+    let admin = store.create_api_key(&tenant.id, "ops").await.unwrap();
+    assert_eq!(store.identify_api_key(member.plaintext.expose()).await.unwrap().unwrap().role, "member");
+    assert_eq!(store.identify_api_key(admin.plaintext.expose()).await.unwrap().unwrap().role, "admin");
+});
