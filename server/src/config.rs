@@ -22,6 +22,18 @@ pub struct Settings {
     pub platforms: PlatformSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    pub secrets: SecretSettings,
+}
+
+/// Keys that seal platform credentials at rest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretSettings {
+    /// `id:base64-of-32-bytes`, comma-separated, the sealing key first; older keys
+    /// after it keep old values readable until `omnify secrets rotate` re-seals them.
+    /// Empty: a key is generated once into `<data_dir>/secret.key` (fine for one
+    /// machine; configure keys explicitly for anything shared).
+    pub keys: Secret,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,6 +116,9 @@ pub struct MetaSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DemoSettings {
+    /// Serve the local platform emulators to tenants for every platform they have not
+    /// connected. On for the demo; turn it off in production.
+    pub sandbox: bool,
     /// Seed of the synthetic brand the emulators serve.
     pub seed: u64,
     /// Pin "today" (YYYY-MM-DD) so answers are reproducible; empty means the real date.
@@ -136,6 +151,7 @@ impl Default for Settings {
             platforms: PlatformSettings::default(),
             demo: DemoSettings::default(),
             log: LogSettings::default(),
+            secrets: SecretSettings::default(),
         }
     }
 }
@@ -250,6 +266,7 @@ impl Default for MetaSettings {
 impl Default for DemoSettings {
     fn default() -> Self {
         Self {
+            sandbox: true,
             seed: omnify_tools::Brand::DEFAULT_SEED,
             today: None,
         }

@@ -6,6 +6,7 @@ pub mod ask;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

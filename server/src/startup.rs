@@ -12,13 +12,18 @@ use omnify_llm::offline::OfflineModel;
 use omnify_llm::openai::RetryPolicy;
 use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
 use omnify_store::SqlStore;
+use crate::connections::platforms::{self, Credentials, PlatformConnector};
+use crate::connections::{Connections, keys};
 use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
-use omnify_tools::{AdPlatforms, Brand, MetaAdsClient, MetaConfig, PerformanceTool};
+use omnify_tools::{Brand, ClientDirectory, PerformanceTool, PlatformClients};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// The ad platforms `get_marketing_performance` reads; it is offered when any is connected.
+const AD_PLATFORMS: [&str; 5] = ["meta", "google_ads", "tiktok", "linkedin", "youtube"];
 
 /// Everything the server runs with, minus the listener (shared with `omnify ask`).
 pub struct Runtime {
@@ -48,15 +53,18 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     let store = connect_store(&settings).await?;
     let demo_key = ensure_demo_tenant(&store).await?;
 
-    let (platforms, sandbox) = build_platforms(&settings).await?;
-    let connected: Vec<String> = platforms.keys().map(str::to_string).collect();
+    let connectors = platforms::all(&settings);
+    let (defaults, sandbox) = default_clients(&settings, &connectors).await?;
+    let connections = Arc::new(Connections::new(
+        store.clone(),
+        keys::secret_box(&settings)?,
+        connectors,
+        defaults,
+        settings.today(),
+    ));
+    let directory: Arc<dyn ClientDirectory> = connections.clone();
     let mut tools = ToolRegistry::new();
-    let platform_keys: Vec<&str> = platforms.keys().collect();
-    tools.register(
-        Arc::new(PerformanceTool::with_platforms(platforms.clone())),
-        &platform_keys,
-        UserRole::Member,
-    );
+    tools.register(Arc::new(PerformanceTool::new(directory.clone())), &AD_PLATFORMS, UserRole::Member);
 
     let agent = Agent::new(
         build_model(&settings)?,
@@ -76,7 +84,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         settings,
         store,
         agent: Arc::new(agent),
-        connected_platforms: Arc::new(connected),
+        connections,
         turn_locks: Arc::new(TurnLocks::default()),
     };
     Ok(Runtime {
@@ -96,36 +104,35 @@ async fn ensure_demo_tenant(store: &SqlStore) -> anyhow::Result<Option<(String, 
     Ok(Some((tenant.id, key.plaintext)))
 }
 
-/// Real clients for configured platforms; the emulators stand in for the rest.
-async fn build_platforms(
+/// The clients every tenant starts from: platforms configured in the config file, and
+/// (in the demo) the emulators for all the others.
+async fn default_clients(
     settings: &Settings,
-) -> anyhow::Result<(AdPlatforms, Option<RunningSandbox>)> {
+    connectors: &[Arc<dyn PlatformConnector>],
+) -> anyhow::Result<(PlatformClients, Option<RunningSandbox>)> {
+    let mut clients = PlatformClients::new();
     let meta = &settings.platforms.meta;
-    let mut platforms = AdPlatforms::new();
     if !meta.access_token.is_empty() {
-        let config = MetaConfig {
-            base_url: meta.base_url.clone(),
-            api_version: meta.api_version.clone(),
-            ..MetaConfig::new(meta.access_token.clone(), meta.ad_account_id.clone())
-        };
-        platforms.insert(Arc::new(MetaAdsClient::new(config)?));
-        return Ok((platforms, None));
+        let mut creds = Credentials::new();
+        creds.insert("access_token".into(), meta.access_token.expose().into());
+        platforms::Meta { api_version: meta.api_version.clone(), base_url: meta.base_url.clone() }
+            .add_client(&mut clients, &meta.ad_account_id, &creds, None)?;
+    }
+    if !settings.demo.sandbox {
+        return Ok((clients, None));
     }
     // The brand's data ends yesterday, like a real account's reports.
     let end = settings.today() - chrono::Duration::days(1);
     let brand = Arc::new(Brand::generate(BrandConfig::new(settings.demo.seed, end)));
     let token = format!("sandbox-{}", uuid::Uuid::new_v4().simple());
-    let sandbox = spawn_sandbox(brand.clone(), token.clone())
-        .await
-        .context("cannot start the platform emulators")?;
-    let config = MetaConfig {
-        base_url: sandbox.meta_base_url(),
-        api_version: meta.api_version.clone(),
-        ..MetaConfig::new(Secret::new(token), brand.meta.account_id.clone())
-    };
-    platforms.insert(Arc::new(MetaAdsClient::new(config)?));
-    tracing::info!(url = %sandbox.base_url(), "platform emulators serving the demo brand");
-    Ok((platforms, Some(sandbox)))
+    let sandbox = spawn_sandbox(brand, token.clone()).await.context("cannot start the platform emulators")?;
+    let configured = clients.connected();
+    for connector in connectors.iter().filter(|c| !configured.contains(&c.key())) {
+        let (account, creds, base_url) = connector.sandbox(&sandbox, &token);
+        connector.add_client(&mut clients, &account, &creds, Some(&base_url))?;
+    }
+    tracing::info!(url = %sandbox.base_url(), platforms = ?clients.connected(), "platform emulators serving the demo brand");
+    Ok((clients, Some(sandbox)))
 }
 
 fn openai(p: &ProviderSettings) -> anyhow::Result<Arc<dyn ChatModel>> {

@@ -2,6 +2,8 @@
 
 use crate::api::limits::RateLimiter;
 use crate::config::Settings;
+use crate::connections::Connections;
+use omnify_tools::ClientDirectory;
 use omnify_agent::{Agent, TenantFacts};
 use omnify_store::SqlStore;
 use std::collections::HashMap;
@@ -15,8 +17,8 @@ pub struct AppState {
     pub store: SqlStore,
     /// The turn loop with its model, tools and limits.
     pub agent: Arc<Agent>,
-    /// Platforms every tenant can query (the connections issue makes this per tenant).
-    pub connected_platforms: Arc<Vec<String>>,
+    /// Each tenant's platform connections and the clients built from them.
+    pub connections: Arc<Connections>,
     pub limiter: Arc<RateLimiter>,
     /// One turn at a time per conversation, so history stays in order.
     pub turn_locks: Arc<TurnLocks>,
@@ -34,12 +36,14 @@ impl AppState {
             .await?
             .map(|t| t.name)
             .unwrap_or_else(|| "your".to_string());
-        Ok(TenantFacts {
-            name,
-            currency: "USD".into(),
-            connected_platforms: self.connected_platforms.as_ref().clone(),
-            notes: Vec::new(),
-        })
+        let connected = match self.connections.clients(tenant_id).await {
+            Ok(clients) => clients.connected().into_iter().map(str::to_string).collect(),
+            Err(e) => {
+                tracing::error!(tenant_id, error = %e, "cannot load the tenant's connections");
+                Vec::new()
+            }
+        };
+        Ok(TenantFacts { name, currency: "USD".into(), connected_platforms: connected, notes: Vec::new() })
     }
 }
 

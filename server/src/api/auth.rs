@@ -10,6 +10,24 @@ use axum::http::request::Parts;
 pub struct ApiCaller {
     pub tenant_id: String,
     pub key_id: String,
+    /// `admin` or `member`.
+    pub role: String,
+}
+
+/// A caller whose key may administer the tenant (connections, keys).
+#[derive(Debug, Clone)]
+pub struct AdminCaller(pub ApiCaller);
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = ApiCaller::from_request_parts(parts, state).await?;
+        if caller.role != "admin" {
+            return Err(ApiError::Forbidden("this needs an admin API key".into()));
+        }
+        Ok(Self(caller))
+    }
 }
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -45,6 +63,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         Ok(Self {
             tenant_id: identity.tenant_id,
             key_id: identity.key_id,
+            role: identity.role,
         })
     }
 }

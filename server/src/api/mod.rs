@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod connections;
 pub mod conversations;
 pub mod error;
 pub mod health;
@@ -23,6 +24,10 @@ pub fn router(state: AppState) -> Router {
             get(conversations::get_conversation),
         )
         .route("/api/v1/ws", get(ws::upgrade))
+        .route("/api/v1/platforms", get(connections::list_platforms))
+        .route("/api/v1/connections", post(connections::create).get(connections::list))
+        .route("/api/v1/connections/{id}", axum::routing::delete(connections::remove))
+        .route("/api/v1/connections/{id}/test", post(connections::test))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(health::not_found)
