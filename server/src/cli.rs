@@ -67,4 +67,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the platform emulators alone (the demo brand), to point clients or other
+    /// tools at.
+    Sandbox {
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The access token every emulator accepts.
+        #[arg(long, default_value = "sandbox-token")]
+        token: String,
+    },
+    /// Manage the keys that seal platform credentials.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Print a new random key to put first in `secrets.keys` as `id:key`.
+    NewKey,
+    /// Re-seal every stored credential under the first key in `secrets.keys`.
+    Rotate,
 }

@@ -1,5 +1,5 @@
 use clap::Parser;
-use omnify_server::cli::{Cli, Command};
+use omnify_server::cli::{Cli, Command, SecretsCommand};
 use omnify_server::config::Settings;
 use omnify_server::startup::{Application, connect_store};
 use omnify_server::{ask, install_crypto_provider, telemetry};
@@ -69,7 +69,36 @@ async fn run(
             conversation,
             json,
         } => ask::run(settings, question, conversation, json).await,
+        Command::Sandbox { port, token } => sandbox(settings, port, token).await,
+        Command::Secrets(SecretsCommand::NewKey) => {
+            let key = omnify_store::secret_box::SecretBox::generate_key()?;
+            println!("{}", key.expose());
+            Ok(())
+        }
+        Command::Secrets(SecretsCommand::Rotate) => {
+            let runtime = omnify_server::startup::build_runtime(settings).await?;
+            let changed = runtime.state.connections.rotate().await?;
+            println!("Re-sealed {changed} connection(s) under the current key.");
+            Ok(())
+        }
     }
+}
+
+/// The emulators on their own, on a fixed or free port.
+async fn sandbox(settings: Settings, port: u16, token: String) -> anyhow::Result<()> {
+    let end = settings.today() - chrono::Duration::days(1);
+    let brand = std::sync::Arc::new(omnify_tools::Brand::generate(omnify_tools::sandbox::brand::BrandConfig::new(
+        settings.demo.seed,
+        end,
+    )));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let emulators = omnify_tools::sandbox::Emulators::new(brand.clone(), token.clone());
+    println!("Platform emulators for {} ({} to {}) on http://{addr}", brand.name, brand.start_date, brand.end_date);
+    println!("Access token: {token}");
+    println!("Meta Ads: http://{addr}{} (account {})", omnify_tools::sandbox::META_PREFIX, brand.meta.account_id);
+    axum::serve(listener, emulators.router()).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -201,3 +201,62 @@ impl ClientDirectory for Connections {
         Ok(built)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omnify_core::Secret;
+
+    async fn store() -> (SqlStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = SqlStore::connect(&url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        (store, dir)
+    }
+
+    fn connections(store: &SqlStore, keys: &[(String, Secret)]) -> Connections {
+        let meta: Arc<dyn PlatformConnector> =
+            Arc::new(platforms::Meta { api_version: "v26.0".into(), base_url: "http://127.0.0.1:9".into() });
+        Connections::new(
+            store.clone(),
+            SecretBox::new(keys).unwrap(),
+            vec![meta],
+            PlatformClients::new(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn rotation_reseals_under_the_new_key_and_clients_still_build() {
+        let (store, _dir) = store().await;
+        let tenant = store.create_tenant("Acme").await.unwrap();
+        let k1 = ("k1".to_string(), SecretBox::generate_key().unwrap());
+        let k2 = ("k2".to_string(), SecretBox::generate_key().unwrap());
+        let mut creds = Credentials::new();
+        creds.insert("access_token".into(), "tok".into());
+        connections(&store, std::slice::from_ref(&k1))
+            .connect(&tenant.id, "meta", "act_1", "Main", &creds)
+            .await
+            .unwrap();
+
+        let rotated = connections(&store, &[k2.clone(), k1]);
+        assert_eq!(rotated.rotate().await.unwrap(), 1);
+        assert_eq!(rotated.rotate().await.unwrap(), 0, "already under the current key");
+        let sealed = store.connections(&tenant.id).await.unwrap();
+        assert_eq!(SecretBox::key_id_of(&sealed[0].sealed_credentials), Some("k2"));
+
+        // The old key can now be dropped.
+        let only_new = connections(&store, &[k2]);
+        assert_eq!(only_new.clients(&tenant.id).await.unwrap().connected(), ["meta"]);
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_cannot_be_opened_is_skipped_not_fatal() {
+        let (store, _dir) = store().await;
+        let tenant = store.create_tenant("Acme").await.unwrap();
+        store.upsert_connection(&tenant.id, "meta", "act_1", "Main", "v1:gone:AAAA").await.unwrap();
+        let conns = connections(&store, &[("k1".to_string(), SecretBox::generate_key().unwrap())]);
+        assert!(conns.clients(&tenant.id).await.unwrap().connected().is_empty());
+    }
+}
