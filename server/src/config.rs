@@ -23,6 +23,20 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub log: LogSettings,
     pub secrets: SecretSettings,
+    /// OAuth apps by platform key, for the "connect with OAuth" flow.
+    pub oauth: HashMap<String, OAuthApp>,
+}
+
+/// An OAuth 2.0 app registered with a platform (authorization-code flow).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthApp {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub authorize_url: String,
+    pub token_url: String,
+    /// Space-separated, as the platform expects them.
+    pub scopes: String,
 }
 
 /// Keys that seal platform credentials at rest.
@@ -48,6 +62,9 @@ pub struct ServerSettings {
     pub max_message_chars: usize,
     /// Chat requests per minute per API key; more gets 429 with `Retry-After`.
     pub rate_limit_per_minute: u32,
+    /// The URL users reach this server at (for OAuth redirects), e.g.
+    /// `https://omnify.example.com`. Empty: taken from the request's Host header.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +169,7 @@ impl Default for Settings {
             demo: DemoSettings::default(),
             log: LogSettings::default(),
             secrets: SecretSettings::default(),
+            oauth: HashMap::new(),
         }
     }
 }
@@ -164,6 +182,7 @@ impl Default for ServerSettings {
             max_body_bytes: 64 * 1024,
             max_message_chars: 8_000,
             rate_limit_per_minute: 120,
+            public_url: String::new(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod conversations;
 pub mod error;
 pub mod health;
 pub mod limits;
+pub mod oauth;
 pub mod ws;
 
 use crate::state::AppState;
@@ -28,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/connections", post(connections::create).get(connections::list))
         .route("/api/v1/connections/{id}", axum::routing::delete(connections::remove))
         .route("/api/v1/connections/{id}/test", post(connections::test))
+        .route("/api/v1/connections/oauth/{platform}/start", post(oauth::start))
+        .route("/oauth/{platform}/callback", get(oauth::callback))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(health::not_found)

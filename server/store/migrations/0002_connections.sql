@@ -20,6 +20,7 @@ CREATE TABLE oauth_states (
     state TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL REFERENCES tenants(id),
     platform TEXT NOT NULL,
+    account_id TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
 

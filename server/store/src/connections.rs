@@ -176,11 +176,20 @@ impl SqlStore {
     }
 
     /// Remember an OAuth `state` so the callback can prove it started here.
-    pub async fn save_oauth_state(&self, state: &str, tenant_id: &str, platform: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO oauth_states (state, tenant_id, platform, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(state)
-            .bind(tenant_id)
-            .bind(platform)
+    pub async fn save_oauth_state(
+        &self,
+        state: &str,
+        tenant_id: &str,
+        platform: &str,
+        account_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO oauth_states (state, tenant_id, platform, account_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(state)
+        .bind(tenant_id)
+        .bind(platform)
+        .bind(account_id)
             .bind(now_us())
             .execute(&self.pool)
             .await
@@ -188,12 +197,16 @@ impl SqlStore {
             .map(|_| ())
     }
 
-    /// Use up an OAuth `state` younger than `max_age_us`: `(tenant_id, platform)`.
+    /// Use up an OAuth `state` younger than `max_age_us`: `(tenant_id, platform, account_id)`.
     /// A state works once, even if two callbacks race: only the one whose delete
     /// removed the row gets it.
-    pub async fn take_oauth_state(&self, state: &str, max_age_us: i64) -> Result<Option<(String, String)>, StoreError> {
+    pub async fn take_oauth_state(
+        &self,
+        state: &str,
+        max_age_us: i64,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let row = sqlx::query("SELECT tenant_id, platform, created_at FROM oauth_states WHERE state = $1")
+        let row = sqlx::query("SELECT tenant_id, platform, account_id, created_at FROM oauth_states WHERE state = $1")
             .bind(state)
             .fetch_optional(&mut *tx)
             .await
@@ -210,6 +223,10 @@ impl SqlStore {
         if now_us() - created_at > max_age_us {
             return Ok(None);
         }
-        Ok(Some((row.try_get("tenant_id").map_err(db)?, row.try_get("platform").map_err(db)?)))
+        Ok(Some((
+            row.try_get("tenant_id").map_err(db)?,
+            row.try_get("platform").map_err(db)?,
+            row.try_get("account_id").map_err(db)?,
+        )))
     }
 }

@@ -325,11 +325,11 @@ on_every_backend!(connections_keep_sealed_credentials_and_hide_them_from_listing
 
 on_every_backend!(an_oauth_state_works_once_and_expires, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
-    store.save_oauth_state("s1", &tenant.id, "hubspot").await.unwrap();
+    store.save_oauth_state("s1", &tenant.id, "hubspot", "portal-1").await.unwrap();
     let taken = store.take_oauth_state("s1", 600_000_000).await.unwrap();
-    assert_eq!(taken, Some((tenant.id.clone(), "hubspot".to_string())));
+    assert_eq!(taken, Some((tenant.id.clone(), "hubspot".to_string(), "portal-1".to_string())));
     assert_eq!(store.take_oauth_state("s1", 600_000_000).await.unwrap(), None, "used once");
-    store.save_oauth_state("s2", &tenant.id, "hubspot").await.unwrap();
+    store.save_oauth_state("s2", &tenant.id, "hubspot", "portal-1").await.unwrap();
     assert_eq!(store.take_oauth_state("s2", 0).await.unwrap(), None, "too old");
     assert_eq!(store.take_oauth_state("nope", 600_000_000).await.unwrap(), None);
 });
