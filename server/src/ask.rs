@@ -76,6 +76,8 @@ pub async fn run(
                 }
                 OutboundEvent::Done { .. } => writeln!(out),
                 OutboundEvent::Error { message } => writeln!(out, "error: {message}"),
+                OutboundEvent::ExpertMessage { author, text } => writeln!(out, "{author}: {text}"),
+                OutboundEvent::Handoff { message, .. } => writeln!(out, "— {message}"),
             };
             let _ = out.flush();
         }

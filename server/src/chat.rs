@@ -6,8 +6,8 @@
 use crate::state::AppState;
 use omnify_agent::{TurnError, TurnInput, TurnOutcome, UserRole};
 use omnify_core::{
-    ConversationMode, ConversationStore, InboundMessage, InboundOutcome, ModelErrorKind,
-    OutboundEvent,
+    ConversationMode, ConversationStore, EscalationStore, InboundMessage, InboundOutcome,
+    ModelErrorKind, OutboundEvent,
 };
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -88,6 +88,7 @@ pub async fn run_stored(
     let lock = state.turn_locks.get(conversation_id);
     let _turn = lock.lock().await;
     if state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot {
+        relay_to_expert(state, conversation_id, message_id).await?;
         return Ok(Answer::WithExpert {
             conversation_id: conversation_id.to_string(),
         });
@@ -126,6 +127,16 @@ pub async fn run_stored(
             })
         }
     }
+}
+
+/// A human owns the conversation: the bot stays silent and the message waits for the
+/// expert in the escalation (the console and expert API show it with the history).
+async fn relay_to_expert(state: &AppState, conversation_id: &str, message_id: &str) -> Result<(), ChatError> {
+    state.store.mark_relayed(message_id).await?;
+    if let Some(escalation) = state.store.open_escalation_for(conversation_id).await? {
+        state.store.log_event(&escalation.id, "user_message", "relayed to the expert").await?;
+    }
+    Ok(())
 }
 
 /// Answer what a previous process stored but never answered (it stopped mid-turn).

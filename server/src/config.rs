@@ -25,6 +25,25 @@ pub struct Settings {
     pub secrets: SecretSettings,
     /// OAuth apps by platform key, for the "connect with OAuth" flow.
     pub oauth: HashMap<String, OAuthApp>,
+    pub escalation: EscalationSettings,
+}
+
+/// When and how conversations go to human experts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EscalationSettings {
+    /// Claim deadlines by urgency.
+    pub sla: omnify_agent::escalation::SlaPolicy,
+    /// Rules switched off globally or per tenant.
+    pub policy: omnify_agent::escalation::PolicyConfig,
+    /// How often overdue escalations are re-routed.
+    pub reroute_interval_secs: u64,
+}
+
+impl Default for EscalationSettings {
+    fn default() -> Self {
+        Self { sla: Default::default(), policy: Default::default(), reroute_interval_secs: 30 }
+    }
 }
 
 /// An OAuth 2.0 app registered with a platform (authorization-code flow).
@@ -170,6 +189,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             secrets: SecretSettings::default(),
             oauth: HashMap::new(),
+            escalation: EscalationSettings::default(),
         }
     }
 }

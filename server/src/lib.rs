@@ -7,6 +7,8 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod connections;
+pub mod escalations;
+pub mod hub;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

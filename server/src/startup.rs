@@ -4,7 +4,9 @@
 use crate::api;
 use crate::api::limits::RateLimiter;
 use crate::config::{ProviderSettings, Settings};
+use crate::hub::ConversationHub;
 use crate::state::{AppState, TurnLocks};
+use omnify_agent::escalation::{EscalateTool, EscalationDesk};
 use anyhow::Context;
 use omnify_agent::{Agent, PriceTable, ToolRegistry, TurnLimits, UserRole};
 use omnify_core::{ChatModel, Secret};
@@ -63,8 +65,14 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         settings.today(),
     ));
     let directory: Arc<dyn ClientDirectory> = connections.clone();
+    let desk = Arc::new(EscalationDesk::new(
+        Arc::new(store.clone()),
+        settings.escalation.sla.clone(),
+        settings.escalation.policy.clone(),
+    ));
     let mut tools = ToolRegistry::new();
     tools.register(Arc::new(PerformanceTool::new(directory.clone())), &AD_PLATFORMS, UserRole::Member);
+    tools.register(Arc::new(EscalateTool::new(desk.clone())), &[], UserRole::Visitor);
 
     let agent = Agent::new(
         build_model(&settings)?,
@@ -78,6 +86,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
             tool_timeout: Duration::from_secs(settings.agent.tool_timeout_secs),
             max_output_tokens: settings.agent.max_output_tokens,
         },
+        Some(desk.clone()),
     )?;
     let state = AppState {
         limiter: Arc::new(RateLimiter::new(settings.server.rate_limit_per_minute)),
@@ -86,6 +95,8 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         agent: Arc::new(agent),
         connections,
         turn_locks: Arc::new(TurnLocks::default()),
+        desk,
+        hub: Arc::new(ConversationHub::default()),
     };
     Ok(Runtime {
         state,
@@ -202,6 +213,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tokio::spawn(crate::chat::resume_pending(self.runtime.state.clone()));
+        tokio::spawn(crate::escalations::watch_slas(self.runtime.state.clone()));
         let app = api::router(self.runtime.state.clone());
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

@@ -3,6 +3,8 @@
 use crate::api::limits::RateLimiter;
 use crate::config::Settings;
 use crate::connections::Connections;
+use crate::hub::ConversationHub;
+use omnify_agent::escalation::EscalationDesk;
 use omnify_tools::ClientDirectory;
 use omnify_agent::{Agent, TenantFacts};
 use omnify_store::SqlStore;
@@ -22,6 +24,10 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// One turn at a time per conversation, so history stays in order.
     pub turn_locks: Arc<TurnLocks>,
+    /// Opens, routes and re-routes escalations to human experts.
+    pub desk: Arc<EscalationDesk>,
+    /// Live delivery of expert messages and hand-offs to watching sockets.
+    pub hub: Arc<ConversationHub>,
 }
 
 impl AppState {

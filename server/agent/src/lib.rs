@@ -6,6 +6,7 @@
 //! steps, tokens and wall time. Everything it did is persisted in one transaction.
 
 mod budget;
+pub mod escalation;
 mod history;
 mod pricing;
 mod prompts;

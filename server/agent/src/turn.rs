@@ -1,6 +1,7 @@
 //! One turn: model steps and tool calls until the model answers, within bounds.
 
 use crate::budget::TokenCounter;
+use crate::escalation::{EscalationDesk, policy};
 use crate::history;
 use crate::pricing::PriceTable;
 use crate::prompts::{Prompts, TenantFacts};
@@ -77,6 +78,8 @@ pub enum TurnError {
 
 pub struct Agent {
     model: Arc<dyn ChatModel>,
+    /// Hands conversations to experts; `None` where no escalation is set up.
+    desk: Option<Arc<EscalationDesk>>,
     store: Arc<dyn ConversationStore>,
     tools: ToolRegistry,
     prompts: Prompts,
@@ -98,9 +101,11 @@ impl Agent {
         tools: ToolRegistry,
         prices: PriceTable,
         limits: TurnLimits,
+        desk: Option<Arc<EscalationDesk>>,
     ) -> Result<Self, TurnError> {
         Ok(Self {
             model,
+            desk,
             store,
             tools,
             prompts: Prompts::new().map_err(|e| TurnError::Prompt(e.to_string()))?,
@@ -144,22 +149,26 @@ impl Agent {
                 let _ = tx.send(e);
             }
         };
-        let connected: HashSet<String> = input.tenant.connected_platforms.iter().cloned().collect();
-        let tools = self.tools.available(&connected, input.role);
-        let specs = ToolRegistry::specs(&tools);
-        let by_name: HashMap<String, Arc<dyn Tool>> =
-            tools.iter().map(|t| (t.spec().name, t.clone())).collect();
-        let tool_lines: Vec<String> = specs
-            .iter()
-            .map(|s| format!("{}: {}", s.name, first_sentence(&s.description)))
-            .collect();
-        let system = self
-            .prompts
-            .system(&input.tenant, input.today, &tool_lines)
-            .map_err(|e| TurnError::Prompt(e.to_string()))?;
-
         let stored = self.store.history(&input.conversation_id).await?;
         let calls = self.store.tool_calls(&input.conversation_id).await?;
+        let mut tenant = input.tenant.clone();
+        if let Some(desk) = &self.desk {
+            // What experts decided in this conversation binds the bot from then on.
+            tenant.notes.extend(desk.store().expert_notes(&input.conversation_id).await?);
+            if let Some(outcome) = self.escalate_before_turn(desk, input, &stored, &emit).await? {
+                return Ok(outcome);
+            }
+        }
+
+        let connected: HashSet<String> = tenant.connected_platforms.iter().cloned().collect();
+        let tools = self.tools.available(&connected, input.role);
+        let specs = ToolRegistry::specs(&tools);
+        let by_name: HashMap<String, Arc<dyn Tool>> = tools.iter().map(|t| (t.spec().name, t.clone())).collect();
+        let tool_lines: Vec<String> = specs.iter().map(|s| format!("{}: {}", s.name, first_sentence(&s.description))).collect();
+        let system = self
+            .prompts
+            .system(&tenant, input.today, &tool_lines)
+            .map_err(|e| TurnError::Prompt(e.to_string()))?;
         let past = history::to_chat(&stored, &calls);
 
         // Everything that must always be sent: the system prompt, tool schemas and the
@@ -252,6 +261,19 @@ impl Agent {
             records.extend(step.records);
         };
 
+        let mut reply = reply;
+        let escalated_by_model = records.iter().any(|r| r.ok && r.name == crate::escalation::tool::TOOL_NAME);
+        if let (Some(desk), false) = (&self.desk, escalated_by_model)
+            && let Some(trigger) = policy::after_turn(desk.policy(), &input.tenant_id, &records, &reply)
+        {
+            let source = format!("policy:{}", trigger.kind.as_str());
+            let topic = stored.iter().filter(|m| m.role == MessageRole::User).map(|m| m.text.as_str()).collect::<Vec<_>>().join(" ");
+            desk.escalate(&input.tenant_id, &input.conversation_id, &trigger, &source, &topic).await?;
+            let note = format!("\n\nI've also asked an expert on your team to look at this ({}). They'll reply here.", trigger.reason);
+            emit(OutboundEvent::Delta { text: note.clone() });
+            reply.push_str(&note);
+        }
+
         let reply_message = StoredMessage {
             id: reply_id.clone(),
             conversation_id: input.conversation_id.clone(),
@@ -282,6 +304,53 @@ impl Agent {
             tool_calls: records,
             usage: turn_usage,
         })
+    }
+
+    /// Run the pre-turn rules; when one fires, hand the conversation to an expert and
+    /// answer with the hand-off notice instead of running the model.
+    async fn escalate_before_turn(
+        &self,
+        desk: &EscalationDesk,
+        input: &TurnInput,
+        stored: &[StoredMessage],
+        emit: &(dyn Fn(OutboundEvent) + Send + Sync),
+    ) -> Result<Option<TurnOutcome>, TurnError> {
+        let asked: Vec<String> = stored.iter().filter(|m| m.role == MessageRole::User).map(|m| m.text.clone()).collect();
+        let Some((message, earlier)) = asked.split_last() else { return Ok(None) };
+        let Some(trigger) = policy::before_turn(desk.policy(), &input.tenant_id, message, earlier) else {
+            return Ok(None);
+        };
+        let source = format!("policy:{}", trigger.kind.as_str());
+        let escalation = desk.escalate(&input.tenant_id, &input.conversation_id, &trigger, &source, &asked.join(" ")).await?;
+        let minutes = desk.sla().for_urgency(escalation.urgency).as_secs() / 60;
+        let reply = format!(
+            "I've asked a human expert on your team to join this conversation ({}). They'll reply right here, \
+             usually within {minutes} minutes. Until they hand the conversation back, I'll stay quiet and pass your \
+             messages on to them.",
+            trigger.reason
+        );
+        emit(OutboundEvent::Delta { text: reply.clone() });
+        let reply_id = uuid::Uuid::new_v4().to_string();
+        let message = StoredMessage {
+            id: reply_id.clone(),
+            conversation_id: input.conversation_id.clone(),
+            role: MessageRole::Assistant,
+            author: "omnify".into(),
+            text: reply.clone(),
+            created_at_us: 0,
+        };
+        let usage = TurnUsage {
+            conversation_id: input.conversation_id.clone(),
+            message_id: reply_id.clone(),
+            model: "policy".into(),
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost_usd: 0.0,
+            steps: 0,
+        };
+        self.store.record_reply(&input.message_id, &message, &[], &usage).await?;
+        emit(OutboundEvent::Done { message_id: reply_id.clone(), reply: reply.clone() });
+        Ok(Some(TurnOutcome { message_id: reply_id, reply, tool_calls: Vec::new(), usage }))
     }
 
     fn assemble(&self, system: &str, past: Vec<ChatMessage>, budget: usize) -> Vec<ChatMessage> {

@@ -30,6 +30,18 @@ pub enum OutboundEvent {
     Error {
         message: String,
     },
+    /// A human expert wrote in the conversation.
+    ExpertMessage {
+        author: String,
+        text: String,
+    },
+    /// Who owns the conversation changed: `waiting` (an expert is on the way),
+    /// `joined`, `left` (back to the bot) or `closed`.
+    Handoff {
+        status: String,
+        expert: Option<String>,
+        message: String,
+    },
 }
 
 #[async_trait]

@@ -6,6 +6,7 @@
 
 pub mod channel;
 pub mod conversation;
+pub mod escalation;
 pub mod model;
 pub mod secret;
 pub mod store;
@@ -18,6 +19,9 @@ pub use channel::{Channel, ChannelError, OutboundEvent};
 pub use conversation::{
     ChannelKind, ConversationMode, InboundMessage, MessageRole, StoredMessage, ToolCallRecord,
     TurnUsage,
+};
+pub use escalation::{
+    Escalation, EscalationStatus, EscalationStore, Expert, InterventionKind, NewEscalation, Urgency,
 };
 pub use model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, DeltaSink, ModelError, ModelErrorKind, Role,

@@ -2,12 +2,15 @@
 //!
 //! The client sends `{"type":"message","conversation_id":…,"message":…,"client_id":…}`;
 //! the server answers with typed frames — `delta`, `tool_call`, `tool_result`, `done`,
-//! `error` — each carrying the `conversation_id`.
+//! `error` — each carrying the `conversation_id`. A socket also receives, live, what
+//! happens in the conversations it has written to: an expert's messages
+//! (`expert_message`) and hand-offs (`handoff`).
 
 use super::auth::ApiCaller;
 use super::chat::{ChatReply, chat_error, prepare};
 use super::error::ApiError;
 use crate::chat::{Answer, answer};
+use crate::hub::{Subscription, frame};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -16,7 +19,9 @@ use futures_util::{SinkExt, StreamExt};
 use omnify_agent::UserRole;
 use omnify_core::{ChannelKind, OutboundEvent};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use std::collections::HashMap;
+use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -28,28 +33,15 @@ enum ClientFrame {
         /// produce a second answer.
         client_id: Option<String>,
     },
+    /// Receive live events of a conversation this socket did not write to in this
+    /// session (after a reconnect).
+    Subscribe { conversation_id: String },
     Ping,
 }
 
-pub async fn upgrade(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub async fn upgrade(State(state): State<AppState>, caller: ApiCaller, ws: WebSocketUpgrade) -> Response {
     let max = state.settings.server.max_body_bytes;
-    ws.max_message_size(max)
-        .on_upgrade(move |socket| session(state, caller, socket))
-}
-
-fn frame(conversation_id: &str, event: &OutboundEvent) -> String {
-    let mut v = serde_json::to_value(event).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut v {
-        map.insert(
-            "conversation_id".into(),
-            Value::String(conversation_id.to_string()),
-        );
-    }
-    v.to_string()
+    ws.max_message_size(max).on_upgrade(move |socket| session(state, caller, socket))
 }
 
 fn error_frame(conversation_id: Option<&str>, e: &ApiError) -> String {
@@ -57,8 +49,19 @@ fn error_frame(conversation_id: Option<&str>, e: &ApiError) -> String {
 }
 
 async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
-    let (mut tx, mut rx) = socket.split();
-    while let Some(Ok(msg)) = rx.next().await {
+    let (mut sink, mut stream) = socket.split();
+    // Everything the socket sends goes through one queue: turn frames and live events
+    // from the hub interleave without two writers.
+    let (out, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let writer = tokio::spawn(async move {
+        while let Some(text) = outgoing.recv().await {
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut subscriptions: HashMap<String, Subscription> = HashMap::new();
+    while let Some(Ok(msg)) = stream.next().await {
         let text = match msg {
             Message::Text(t) => t,
             Message::Close(_) => break,
@@ -67,99 +70,87 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
         let frame_in: ClientFrame = match serde_json::from_str(text.as_str()) {
             Ok(f) => f,
             Err(e) => {
-                let err = ApiError::BadRequest(format!("malformed frame: {e}"));
-                if tx
-                    .send(Message::Text(error_frame(None, &err).into()))
-                    .await
-                    .is_err()
-                {
-                    break;
+                let _ = out.send(error_frame(None, &ApiError::BadRequest(format!("malformed frame: {e}"))));
+                continue;
+            }
+        };
+        match frame_in {
+            ClientFrame::Ping => {
+                let _ = out.send(json!({"type": "pong"}).to_string());
+            }
+            ClientFrame::Subscribe { conversation_id } => {
+                match state.store.conversation_for_tenant(&conversation_id, &caller.tenant_id).await {
+                    Ok(Some(_)) => {
+                        subscriptions
+                            .entry(conversation_id.clone())
+                            .or_insert_with(|| state.hub.subscribe(&conversation_id, out.clone()));
+                        let _ = out.send(json!({"type": "subscribed", "conversation_id": conversation_id}).to_string());
+                    }
+                    Ok(None) => {
+                        let e = ApiError::NotFound(format!("conversation {conversation_id}"));
+                        let _ = out.send(error_frame(Some(&conversation_id), &e));
+                    }
+                    Err(e) => {
+                        let _ = out.send(error_frame(Some(&conversation_id), &e.into()));
+                    }
                 }
-                continue;
             }
-        };
-        let ClientFrame::Message {
-            conversation_id,
-            message,
-            client_id,
-        } = frame_in
-        else {
-            if tx
-                .send(Message::Text(json!({"type": "pong"}).to_string().into()))
-                .await
-                .is_err()
-            {
-                break;
+            ClientFrame::Message { conversation_id, message, client_id } => {
+                let inbound =
+                    match prepare(&state, &caller, ChannelKind::Web, conversation_id, message, client_id).await {
+                        Ok(i) => i,
+                        Err(e) => {
+                            let _ = out.send(error_frame(None, &e));
+                            continue;
+                        }
+                    };
+                let conversation_id = inbound.conversation_key.clone();
+                subscriptions
+                    .entry(conversation_id.clone())
+                    .or_insert_with(|| state.hub.subscribe(&conversation_id, out.clone()));
+                // Answer in the background so the socket keeps reading (pings, more messages).
+                tokio::spawn(run_turn(state.clone(), inbound, out.clone()));
             }
-            continue;
-        };
-        let inbound = match prepare(
-            &state,
-            &caller,
-            ChannelKind::Web,
-            conversation_id,
-            message,
-            client_id,
-        )
-        .await
-        {
-            Ok(i) => i,
-            Err(e) => {
-                if tx
-                    .send(Message::Text(error_frame(None, &e).into()))
-                    .await
-                    .is_err()
-                {
-                    break;
-                }
-                continue;
-            }
-        };
-        let conversation_id = inbound.conversation_key.clone();
-        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
-        let turn_state = state.clone();
-        let turn = tokio::spawn(async move {
-            answer(&turn_state, inbound, UserRole::Member, Some(events_tx)).await
-        });
-        // Forward everything but `done`: the final frame is sent below, with usage.
-        let mut connected = true;
-        while let Some(event) = events_rx.recv().await {
-            if matches!(event, OutboundEvent::Done { .. }) {
-                continue;
-            }
-            if connected
-                && tx
-                    .send(Message::Text(frame(&conversation_id, &event).into()))
-                    .await
-                    .is_err()
-            {
-                // Keep the turn running: the reply is stored and the client sees it on reconnect.
-                connected = false;
-            }
-        }
-        let last = match turn.await {
-            Ok(Ok(Answer::Replied { conversation_id, outcome })) => {
-                let reply = ChatReply::from_outcome(conversation_id, outcome);
-                json!({"type": "done", "conversation_id": reply.conversation_id, "message_id": reply.message_id,
-                       "reply": reply.reply, "usage": reply.usage})
-                .to_string()
-            }
-            Ok(Ok(Answer::AlreadyAnswered { conversation_id, message_id, reply })) => {
-                json!({"type": "done", "conversation_id": conversation_id, "message_id": message_id, "reply": reply, "usage": null})
-                    .to_string()
-            }
-            Ok(Ok(Answer::InProgress { conversation_id })) => error_frame(
-                Some(&conversation_id),
-                &ApiError::Conflict("this message is still being answered".into()),
-            ),
-            Ok(Ok(Answer::WithExpert { conversation_id })) => {
-                json!({"type": "handoff", "conversation_id": conversation_id, "message": "An expert is handling this conversation; they have your message."}).to_string()
-            }
-            Ok(Err(e)) => error_frame(Some(&conversation_id), &chat_error(e)),
-            Err(e) => error_frame(Some(&conversation_id), &ApiError::Internal(e.to_string())),
-        };
-        if !connected || tx.send(Message::Text(last.into())).await.is_err() {
-            break;
         }
     }
+    drop(subscriptions);
+    drop(out);
+    let _ = writer.await;
+}
+
+async fn run_turn(state: AppState, inbound: omnify_core::InboundMessage, out: UnboundedSender<String>) {
+    let conversation_id = inbound.conversation_key.clone();
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let turn_state = state.clone();
+    let turn = tokio::spawn(async move { answer(&turn_state, inbound, UserRole::Member, Some(events_tx)).await });
+    // Forward everything but `done`: the final frame is sent below, with usage. If the
+    // socket is gone the turn still completes and is stored.
+    while let Some(event) = events.recv().await {
+        if !matches!(event, OutboundEvent::Done { .. }) {
+            let _ = out.send(frame(&conversation_id, &event));
+        }
+    }
+    let last = match turn.await {
+        Ok(Ok(Answer::Replied { conversation_id, outcome })) => {
+            let reply = ChatReply::from_outcome(conversation_id, outcome);
+            json!({"type": "done", "conversation_id": reply.conversation_id, "message_id": reply.message_id,
+                   "reply": reply.reply, "usage": reply.usage})
+            .to_string()
+        }
+        Ok(Ok(Answer::AlreadyAnswered { conversation_id, message_id, reply })) => {
+            json!({"type": "done", "conversation_id": conversation_id, "message_id": message_id, "reply": reply, "usage": null})
+                .to_string()
+        }
+        Ok(Ok(Answer::InProgress { conversation_id })) => {
+            error_frame(Some(&conversation_id), &ApiError::Conflict("this message is still being answered".into()))
+        }
+        Ok(Ok(Answer::WithExpert { conversation_id })) => json!({
+            "type": "relayed", "conversation_id": conversation_id,
+            "message": "An expert is handling this conversation; they have your message."
+        })
+        .to_string(),
+        Ok(Err(e)) => error_frame(Some(&conversation_id), &chat_error(e)),
+        Err(e) => error_frame(Some(&conversation_id), &ApiError::Internal(e.to_string())),
+    };
+    let _ = out.send(last);
 }

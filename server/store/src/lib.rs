@@ -7,11 +7,13 @@
 
 mod conversations;
 mod connections;
+mod escalations;
 pub mod secret_box;
 mod migrate;
 mod tenants;
 
 pub use connections::{ConnectionInfo, SealedConnection};
+pub use escalations::{EscalationEvent, NewExpertToken};
 pub use conversations::{ConversationInfo, PendingInbound};
 pub use tenants::{ApiKeyIdentity, NewApiKey, Tenant};
 

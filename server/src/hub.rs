@@ -1,0 +1,84 @@
+//! Live delivery to the people watching a conversation: the web-chat sockets
+//! subscribed to it. Expert replies and hand-off notices go out through here.
+//!
+//! One process only for now; across replicas this becomes Postgres LISTEN/NOTIFY.
+
+use omnify_core::OutboundEvent;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::UnboundedSender;
+
+type Subscribers = HashMap<String, Vec<(u64, UnboundedSender<String>)>>;
+
+#[derive(Default)]
+pub struct ConversationHub {
+    subscribers: Mutex<Subscribers>,
+    next_id: AtomicU64,
+}
+
+/// Unsubscribes when dropped (the socket closed).
+pub struct Subscription {
+    hub: Arc<ConversationHub>,
+    conversation_id: String,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Ok(mut subs) = self.hub.subscribers.lock()
+            && let Some(list) = subs.get_mut(&self.conversation_id)
+        {
+            list.retain(|(id, _)| *id != self.id);
+            if list.is_empty() {
+                subs.remove(&self.conversation_id);
+            }
+        }
+    }
+}
+
+/// The JSON frame for an event in a conversation, as the WebSocket sends it.
+pub fn frame(conversation_id: &str, event: &OutboundEvent) -> String {
+    let mut v = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("conversation_id".into(), serde_json::Value::String(conversation_id.to_string()));
+    }
+    v.to_string()
+}
+
+impl ConversationHub {
+    pub fn subscribe(self: &Arc<Self>, conversation_id: &str, tx: UnboundedSender<String>) -> Subscription {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut subs) = self.subscribers.lock() {
+            subs.entry(conversation_id.to_string()).or_default().push((id, tx));
+        }
+        Subscription { hub: self.clone(), conversation_id: conversation_id.to_string(), id }
+    }
+
+    /// Send to everyone watching; returns how many received it.
+    pub fn publish(&self, conversation_id: &str, event: &OutboundEvent) -> usize {
+        let text = frame(conversation_id, event);
+        let Ok(subs) = self.subscribers.lock() else { return 0 };
+        subs.get(conversation_id).map_or(0, |list| list.iter().filter(|(_, tx)| tx.send(text.clone()).is_ok()).count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscribers_get_events_until_they_drop() {
+        let hub = Arc::new(ConversationHub::default());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let sub = hub.subscribe("c1", tx);
+        let event = OutboundEvent::ExpertMessage { author: "Ana".into(), text: "On it".into() };
+        assert_eq!(hub.publish("c1", &event), 1);
+        assert_eq!(hub.publish("c2", &event), 0);
+        let got: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert_eq!(got["type"], "expert_message");
+        assert_eq!(got["conversation_id"], "c1");
+        drop(sub);
+        assert_eq!(hub.publish("c1", &event), 0);
+    }
+}
