@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod chat;
 pub mod connections;
+pub mod console;
 pub mod conversations;
 pub mod error;
+pub mod experts;
 pub mod health;
 pub mod limits;
 pub mod oauth;
@@ -31,6 +33,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/connections/{id}/test", post(connections::test))
         .route("/api/v1/connections/oauth/{platform}/start", post(oauth::start))
         .route("/oauth/{platform}/callback", get(oauth::callback))
+        .route("/api/v1/experts", post(experts::create_expert))
+        .route("/api/v1/expert/queue", get(experts::queue))
+        .route("/api/v1/expert/status", axum::routing::put(experts::set_status))
+        .route("/api/v1/expert/escalations/{id}", get(experts::detail))
+        .route("/api/v1/expert/escalations/{id}/claim", post(experts::claim))
+        .route("/api/v1/expert/escalations/{id}/messages", post(experts::reply))
+        .route("/api/v1/expert/escalations/{id}/resolve", post(experts::resolve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(health::not_found)

@@ -341,3 +341,47 @@ on_every_backend!(member_keys_are_not_admin_keys, |store| {
     assert_eq!(store.identify_api_key(member.plaintext.expose()).await.unwrap().unwrap().role, "member");
     assert_eq!(store.identify_api_key(admin.plaintext.expose()).await.unwrap().unwrap().role, "admin");
 });
+
+on_every_backend!(escalations_move_the_conversation_through_its_modes, |store| {
+    use omnify_core::{EscalationStatus, EscalationStore, InterventionKind, NewEscalation, Urgency};
+    let tenant = store.create_tenant("Acme").await.unwrap();
+    store.record_inbound(&inbound(&tenant.id, "c1", "e1", "human please")).await.unwrap();
+    let ana = store
+        .create_expert("Ana", "ana@x.test", &["paid_social".into()], &["*".into()], 60, (9, 17), 2)
+        .await
+        .unwrap();
+    assert!(store.expert_by_token(ana.token.expose()).await.unwrap().is_some());
+    let new = NewEscalation {
+        tenant_id: tenant.id.clone(),
+        conversation_id: "c1".into(),
+        kind: InterventionKind::HumanRequested,
+        reason: "asked".into(),
+        urgency: Urgency::High,
+        source: "policy:human_requested".into(),
+        skill: "paid_social".into(),
+        assigned_expert_id: Some(ana.expert.id.clone()),
+        sla_due_at: 0,
+    };
+    let (esc, created) = store.open_escalation(&new).await.unwrap();
+    assert!(created);
+    let (again, created) = store.open_escalation(&new).await.unwrap();
+    assert!(!created, "one open escalation per conversation");
+    assert_eq!(again.id, esc.id);
+    assert_eq!(store.conversation_mode("c1").await.unwrap(), ConversationMode::WaitingForExpert);
+    assert_eq!(store.expert_loads().await.unwrap().get(&ana.expert.id), Some(&1));
+    assert_eq!(store.overdue(1).await.unwrap().len(), 1);
+
+    assert!(store.claim(&esc.id, &ana.expert.id).await.unwrap());
+    assert!(!store.claim(&esc.id, &ana.expert.id).await.unwrap(), "claimed once");
+    assert_eq!(store.conversation_mode("c1").await.unwrap(), ConversationMode::WithExpert);
+    assert!(store.overdue(i64::MAX).await.unwrap().is_empty(), "claimed ones are not overdue");
+
+    assert!(!store.resolve(&esc.id, "someone-else", "x", ConversationMode::Bot).await.unwrap());
+    assert!(store.resolve(&esc.id, &ana.expert.id, "Keep budgets flat.", ConversationMode::Bot).await.unwrap());
+    assert_eq!(store.conversation_mode("c1").await.unwrap(), ConversationMode::Bot);
+    assert_eq!(store.escalation(&esc.id).await.unwrap().unwrap().status, EscalationStatus::Resolved);
+    assert_eq!(store.expert_notes("c1").await.unwrap(), ["Keep budgets flat."]);
+    store.log_event(&esc.id, "resolved", "Keep budgets flat.").await.unwrap();
+    assert_eq!(store.escalation_events(&esc.id).await.unwrap().len(), 1);
+    assert!(store.open_escalation_for("c1").await.unwrap().is_none());
+});
