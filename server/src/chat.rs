@@ -46,11 +46,12 @@ pub async fn answer(
     role: UserRole,
     events: Option<UnboundedSender<OutboundEvent>>,
 ) -> Result<Answer, ChatError> {
-    let (conversation_id, message_id) = match state.store.record_inbound(&inbound).await? {
+    let (conversation_id, message_id, first_message) = match state.store.record_inbound(&inbound).await? {
         InboundOutcome::New {
             conversation_id,
             message_id,
-        } => (conversation_id, message_id),
+            new_conversation,
+        } => (conversation_id, message_id, new_conversation.then(|| inbound.text.clone())),
         InboundOutcome::Duplicate {
             conversation_id,
             message_id,
@@ -65,29 +66,36 @@ pub async fn answer(
             });
         }
     };
-    run_stored(
-        state,
-        &inbound.tenant_id,
-        &conversation_id,
-        &message_id,
-        role,
-        events,
-    )
-    .await
+    let stored = StoredTurn {
+        tenant_id: &inbound.tenant_id,
+        conversation_id: &conversation_id,
+        message_id: &message_id,
+        first_message,
+    };
+    run_stored(state, stored, role, events).await
+}
+
+/// A stored user message to answer.
+pub struct StoredTurn<'a> {
+    pub tenant_id: &'a str,
+    pub conversation_id: &'a str,
+    pub message_id: &'a str,
+    /// The text, when this message started its conversation: there is no history to read.
+    pub first_message: Option<String>,
 }
 
 /// Answer a message that is already stored (a fresh one, or one left pending by a crash).
 pub async fn run_stored(
     state: &AppState,
-    tenant_id: &str,
-    conversation_id: &str,
-    message_id: &str,
+    turn: StoredTurn<'_>,
     role: UserRole,
     events: Option<UnboundedSender<OutboundEvent>>,
 ) -> Result<Answer, ChatError> {
+    let StoredTurn { tenant_id, conversation_id, message_id, first_message } = turn;
     let lock = state.turn_locks.get(conversation_id);
     let _turn = lock.lock().await;
-    if state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot {
+    // A conversation that just started is with the bot; any other may have been handed over.
+    if first_message.is_none() && state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot {
         relay_to_expert(state, conversation_id, message_id).await?;
         return Ok(Answer::WithExpert {
             conversation_id: conversation_id.to_string(),
@@ -101,6 +109,7 @@ pub async fn run_stored(
         role,
         tenant: state.tenant_facts(tenant_id).await?,
         today: state.settings.today(),
+        first_message,
     };
     match state.agent.run_turn(input, events).await {
         Ok(outcome) => Ok(Answer::Replied {
@@ -155,15 +164,13 @@ pub async fn resume_pending(state: AppState) {
         );
     }
     for p in pending {
-        let result = run_stored(
-            &state,
-            &p.tenant_id,
-            &p.conversation_id,
-            &p.message_id,
-            UserRole::Member,
-            None,
-        )
-        .await;
+        let turn = StoredTurn {
+            tenant_id: &p.tenant_id,
+            conversation_id: &p.conversation_id,
+            message_id: &p.message_id,
+            first_message: None,
+        };
+        let result = run_stored(&state, turn, UserRole::Member, None).await;
         if let Err(e) = result {
             tracing::warn!(error = %e, message_id = %p.message_id, "could not answer a pending message");
         }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod ask;
+pub mod cache;
 pub mod chat;
 pub mod cli;
 pub mod config;

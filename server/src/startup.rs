@@ -4,6 +4,7 @@
 use crate::api;
 use crate::api::limits::RateLimiter;
 use crate::config::{ProviderSettings, Settings};
+use crate::cache::TtlCache;
 use crate::hub::ConversationHub;
 use crate::state::{AppState, TurnLocks};
 use omnify_agent::escalation::{EscalateTool, EscalationDesk};
@@ -97,6 +98,8 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         turn_locks: Arc::new(TurnLocks::default()),
         desk,
         hub: Arc::new(ConversationHub::default()),
+        key_cache: Arc::new(TtlCache::new(Duration::from_secs(30), 10_000)),
+        tenant_names: Arc::new(TtlCache::new(Duration::from_secs(300), 10_000)),
     };
     Ok(Runtime {
         state,

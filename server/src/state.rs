@@ -1,7 +1,9 @@
 //! The state every request handler shares.
 
 use crate::api::limits::RateLimiter;
+use crate::cache::TtlCache;
 use crate::config::Settings;
+use omnify_store::ApiKeyIdentity;
 use crate::connections::Connections;
 use crate::hub::ConversationHub;
 use omnify_agent::escalation::EscalationDesk;
@@ -28,6 +30,10 @@ pub struct AppState {
     pub desk: Arc<EscalationDesk>,
     /// Live delivery of expert messages and hand-offs to watching sockets.
     pub hub: Arc<ConversationHub>,
+    /// Who API keys belong to, by the key's SHA-256 (at most 30 s stale).
+    pub key_cache: Arc<TtlCache<String, ApiKeyIdentity>>,
+    /// Tenants' names for the system prompt.
+    pub tenant_names: Arc<TtlCache<String, String>>,
 }
 
 impl AppState {
@@ -36,12 +42,14 @@ impl AppState {
         &self,
         tenant_id: &str,
     ) -> Result<TenantFacts, omnify_core::StoreError> {
-        let name = self
-            .store
-            .tenant(tenant_id)
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_else(|| "your".to_string());
+        let name = match self.tenant_names.get(&tenant_id.to_string()) {
+            Some(name) => name,
+            None => {
+                let name = self.store.tenant(tenant_id).await?.map(|t| t.name).unwrap_or_else(|| "your".to_string());
+                self.tenant_names.insert(tenant_id.to_string(), name.clone());
+                name
+            }
+        };
         let connected = match self.connections.clients(tenant_id).await {
             Ok(clients) => clients.connected().into_iter().map(str::to_string).collect(),
             Err(e) => {

@@ -8,14 +8,29 @@
 
 pub mod connections;
 pub mod connectors;
+pub mod crm;
+pub mod email_performance;
 pub mod model;
 pub mod money;
 pub mod performance;
+pub mod range_args;
+pub mod store_sales;
+pub mod subscription_metrics;
+pub mod attribution_summary;
 pub mod sandbox;
 
 pub use connections::{ClientDirectory, PlatformClients, SharedClients};
 pub use connectors::meta::{MetaAdsClient, MetaConfig, MetaError};
+pub use connectors::google_ads::{GoogleAdsClient, GoogleAdsConfig, GoogleAdsError};
+pub use connectors::oauth::{OAuthCredentials, TokenListener, TokenPair};
+pub use connectors::tiktok::{TikTokClient, TikTokConfig, TikTokError};
 pub use connectors::{AdPlatform, AdPlatforms};
 pub use performance::PerformanceTool;
+pub use connectors::shopify::{ShopifyClient, ShopifyConfig, ShopifyError};
+pub use store_sales::StoreSalesTool;
+pub use connectors::stripe::{StripeClient, StripeConfig, StripeError};
+pub use subscription_metrics::SubscriptionMetricsTool;
+pub use connectors::triplewhale::{TripleWhaleClient, TripleWhaleConfig, TripleWhaleError};
+pub use attribution_summary::AttributionSummaryTool;
 pub use sandbox::brand::Brand;
 pub use sandbox::{RunningSandbox, spawn};

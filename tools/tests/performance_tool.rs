@@ -2,6 +2,7 @@
 //! through the Meta connector and emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ads_common;
 mod common;
 
 use async_trait::async_trait;
@@ -529,4 +530,78 @@ async fn an_expired_meta_token_reaches_the_user_as_reconnect_advice() {
         err,
         ToolError::Upstream("Meta Ads token expired: reconnect Meta Ads".into())
     );
+}
+
+#[tokio::test]
+async fn all_platforms_add_up_meta_google_ads_and_tiktok_over_their_emulators() {
+    let sandbox = sandbox().await;
+    let brand = sandbox.meta().brand().clone();
+    let platforms = AdPlatforms::new()
+        .with(Arc::new(meta_client(&sandbox)))
+        .with(Arc::new(ads_common::google_client(&sandbox)))
+        .with(Arc::new(ads_common::tiktok_client(&sandbox)));
+    let tool = PerformanceTool::with_platforms(platforms);
+    let week = range("2026-11-17", END);
+
+    let out = tool
+        .call(&ctx(), args("all", "2026-11-17", END, "platform"))
+        .await
+        .unwrap();
+
+    let meta = brand_spend(&brand, week);
+    let google = ads_common::account_spend(&brand.google_ads, week);
+    let tiktok = ads_common::account_spend(&brand.tiktok, week);
+    let total = meta + google + tiktok;
+    assert_eq!(out.data["totals"]["spend"], json!(total.to_f64().unwrap()));
+    let revenue = brand_revenue(&brand, week)
+        + ads_common::account_revenue(&brand.google_ads, week)
+        + ads_common::account_revenue(&brand.tiktok, week);
+    assert_eq!(
+        out.data["totals"]["revenue"],
+        json!(revenue.to_f64().unwrap())
+    );
+    // The brand's own daily ad-spend total agrees with what the three APIs reported.
+    let brand_total: i64 = brand
+        .ad_spend_by_day()
+        .range(week.since..=week.until)
+        .map(|(_, cents)| *cents)
+        .sum();
+    assert!(Decimal::new(brand_total, 2) >= total);
+
+    let by_platform = out.data["by_platform"].as_array().unwrap();
+    assert_eq!(by_platform.len(), 3, "{by_platform:?}");
+    let mut platforms: Vec<&str> = out.provenance.iter().map(|p| p.platform.as_str()).collect();
+    platforms.sort_unstable();
+    assert_eq!(platforms, ["google_ads", "meta", "tiktok"]);
+    let google_p = out
+        .provenance
+        .iter()
+        .find(|p| p.platform == "google_ads")
+        .unwrap();
+    assert_eq!(google_p.account, "1234567890");
+    assert!(
+        google_p.query.contains("googleAds:search"),
+        "{}",
+        google_p.query
+    );
+    assert!(
+        out.summary.starts_with("All platforms ("),
+        "{}",
+        out.summary
+    );
+    for name in ["Meta Ads", "Google Ads", "TikTok Ads"] {
+        assert!(out.summary.contains(name), "{name}: {}", out.summary);
+    }
+    assert_eq!(out.data["totals"]["spend"], json!(total.to_f64().unwrap()));
+
+    // One platform by name works the same way.
+    let tiktok_only = tool
+        .call(&ctx(), args("tiktok", "2026-11-17", END, "campaign"))
+        .await
+        .unwrap();
+    assert_eq!(
+        tiktok_only.data["totals"]["spend"],
+        json!(tiktok.to_f64().unwrap())
+    );
+    assert_eq!(tiktok_only.data["rows"].as_array().unwrap().len(), 3);
 }

@@ -1,6 +1,9 @@
 //! Counting tokens and trimming history to fit the model's context window.
 
 use omnify_core::{ChatMessage, ToolSpec};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
 use tiktoken_rs::CoreBPE;
 
 /// Per-message overhead of the chat format (role markers), as OpenAI documents it.
@@ -10,13 +13,37 @@ const PER_MESSAGE: usize = 4;
 /// models it is a close, slightly generous estimate, which is the safe direction.
 pub struct TokenCounter {
     bpe: &'static CoreBPE,
+    /// Counts of texts sent on every turn (system prompts, tool schemas), by hash.
+    repeated: Mutex<HashMap<u64, usize>>,
 }
+
+/// Enough for every tenant's system prompt and tool set of a busy day.
+const REPEATED_CAPACITY: usize = 4096;
 
 impl TokenCounter {
     pub fn new() -> Self {
         Self {
             bpe: tiktoken_rs::o200k_base_singleton(),
+            repeated: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Like [`TokenCounter::text`], remembered: for the texts every turn repeats.
+    pub fn repeated_text(&self, text: &str) -> usize {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let key = hasher.finish();
+        if let Some(n) = self.repeated.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return n;
+        }
+        let n = self.text(text);
+        if let Ok(mut m) = self.repeated.lock() {
+            if m.len() >= REPEATED_CAPACITY {
+                m.clear();
+            }
+            m.insert(key, n);
+        }
+        n
     }
 
     pub fn text(&self, text: &str) -> usize {
@@ -36,9 +63,9 @@ impl TokenCounter {
         tools
             .iter()
             .map(|t| {
-                self.text(&t.name)
-                    + self.text(&t.description)
-                    + self.text(&t.parameters.to_string())
+                self.repeated_text(&t.name)
+                    + self.repeated_text(&t.description)
+                    + self.repeated_text(&t.parameters.to_string())
             })
             .sum()
     }
@@ -82,6 +109,8 @@ mod tests {
     fn counts_like_o200k() {
         let c = TokenCounter::new();
         assert_eq!(c.text("hello world"), 2);
+        assert_eq!(c.repeated_text("hello world"), 2);
+        assert_eq!(c.repeated_text("hello world"), 2, "from the cache");
         assert_eq!(c.message(&ChatMessage::user("hello world")), 6);
     }
 

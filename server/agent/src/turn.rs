@@ -54,6 +54,9 @@ pub struct TurnInput {
     pub role: UserRole,
     pub tenant: TenantFacts,
     pub today: chrono::NaiveDate,
+    /// The message's text when it started the conversation: then there is no history,
+    /// no earlier tool call and no expert note to read.
+    pub first_message: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,12 +152,29 @@ impl Agent {
                 let _ = tx.send(e);
             }
         };
-        let stored = self.store.history(&input.conversation_id).await?;
-        let calls = self.store.tool_calls(&input.conversation_id).await?;
+        let (stored, calls) = match &input.first_message {
+            Some(text) => (
+                vec![StoredMessage {
+                    id: input.message_id.clone(),
+                    conversation_id: input.conversation_id.clone(),
+                    role: MessageRole::User,
+                    author: String::new(),
+                    text: text.clone(),
+                    created_at_us: 0,
+                }],
+                Vec::new(),
+            ),
+            None => (
+                self.store.history(&input.conversation_id).await?,
+                self.store.tool_calls(&input.conversation_id).await?,
+            ),
+        };
         let mut tenant = input.tenant.clone();
         if let Some(desk) = &self.desk {
             // What experts decided in this conversation binds the bot from then on.
-            tenant.notes.extend(desk.store().expert_notes(&input.conversation_id).await?);
+            if input.first_message.is_none() {
+                tenant.notes.extend(desk.store().expert_notes(&input.conversation_id).await?);
+            }
             if let Some(outcome) = self.escalate_before_turn(desk, input, &stored, &emit).await? {
                 return Ok(outcome);
             }
@@ -173,7 +193,7 @@ impl Agent {
 
         // Everything that must always be sent: the system prompt, tool schemas and the
         // room the answer needs. History gets what is left.
-        let fixed = self.tokens.text(&system)
+        let fixed = self.tokens.repeated_text(&system)
             + self.tokens.tools(&specs)
             + self.limits.max_output_tokens as usize;
         let mut history_budget = self.model.context_window().saturating_sub(fixed);

@@ -17,9 +17,11 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InboundOutcome {
     /// First time we see this event: it is stored and must be answered.
+    /// `new_conversation` when this message started the conversation.
     New {
         conversation_id: String,
         message_id: String,
+        new_conversation: bool,
     },
     /// A retry of an event already stored: do nothing.
     Duplicate {

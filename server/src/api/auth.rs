@@ -4,6 +4,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use sha2::Digest;
 
 /// The authenticated caller of an API request.
 #[derive(Debug, Clone)]
@@ -55,11 +56,17 @@ impl FromRequestParts<AppState> for ApiCaller {
         }
         .filter(|k| !k.is_empty())
         .ok_or(ApiError::Unauthorized)?;
-        let identity = state
-            .store
-            .identify_api_key(&key)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        // Every request presents its key: remember who it belongs to for a little
+        // while rather than asking the database each time.
+        let digest = hex::encode(sha2::Sha256::digest(key.as_bytes()));
+        let identity = match state.key_cache.get(&digest) {
+            Some(identity) => identity,
+            None => {
+                let identity = state.store.identify_api_key(&key).await?.ok_or(ApiError::Unauthorized)?;
+                state.key_cache.insert(digest, identity.clone());
+                identity
+            }
+        };
         Ok(Self {
             tenant_id: identity.tenant_id,
             key_id: identity.key_id,

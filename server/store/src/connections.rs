@@ -63,7 +63,7 @@ impl SqlStore {
         sealed_credentials: &str,
     ) -> Result<ConnectionInfo, StoreError> {
         let now = now_us();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let updated = sqlx::query(
             "UPDATE connections SET credentials = $1, label = $2, status = 'untested', last_error = NULL, updated_at = $3 \
              WHERE tenant_id = $4 AND platform = $5 AND account_id = $6",
@@ -145,7 +145,7 @@ impl SqlStore {
             .bind(sealed_credentials)
             .bind(now_us())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())
@@ -157,7 +157,7 @@ impl SqlStore {
             .bind(error)
             .bind(now_us())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())
@@ -168,7 +168,7 @@ impl SqlStore {
         let n = sqlx::query("DELETE FROM connections WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?
             .rows_affected();
@@ -191,7 +191,7 @@ impl SqlStore {
         .bind(platform)
         .bind(account_id)
             .bind(now_us())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())
@@ -205,7 +205,7 @@ impl SqlStore {
         state: &str,
         max_age_us: i64,
     ) -> Result<Option<(String, String, String)>, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let row = sqlx::query("SELECT tenant_id, platform, account_id, created_at FROM oauth_states WHERE state = $1")
             .bind(state)
             .fetch_optional(&mut *tx)

@@ -136,7 +136,7 @@ impl SqlStore {
         conversation_id: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         sqlx::query("UPDATE messages SET status = $1 WHERE id = $2")
             .bind(FAILED)
             .bind(message_id)
@@ -193,13 +193,13 @@ impl ConversationStore for SqlStore {
         let now = now_us();
         // Write first, read after: on SQLite a transaction that reads and then writes
         // can fail to upgrade its lock under concurrency, one that starts writing cannot.
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let fresh_id = if key_is_conversation_id(message.channel) {
             message.conversation_key.clone()
         } else {
             new_id()
         };
-        sqlx::query(
+        let created = sqlx::query(
             "INSERT INTO conversations (id, tenant_id, channel, conversation_key, mode, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING",
         )
@@ -211,19 +211,25 @@ impl ConversationStore for SqlStore {
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(db)?;
-        let conversation_id: String = sqlx::query(
-            "SELECT id FROM conversations WHERE tenant_id = $1 AND channel = $2 AND conversation_key = $3",
-        )
-        .bind(&message.tenant_id)
-        .bind(channel)
-        .bind(&message.conversation_key)
-        .fetch_optional(&mut *tx)
-        .await
         .map_err(db)?
-        .ok_or_else(|| StoreError::NotFound(format!("conversation {}", message.conversation_key)))?
-        .try_get("id")
-        .map_err(db)?;
+        .rows_affected()
+            == 1;
+        let conversation_id: String = if created {
+            fresh_id
+        } else {
+            sqlx::query(
+                "SELECT id FROM conversations WHERE tenant_id = $1 AND channel = $2 AND conversation_key = $3",
+            )
+            .bind(&message.tenant_id)
+            .bind(channel)
+            .bind(&message.conversation_key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| StoreError::NotFound(format!("conversation {}", message.conversation_key)))?
+            .try_get("id")
+            .map_err(db)?
+        };
 
         let message_id = new_id();
         let inserted = sqlx::query(
@@ -248,6 +254,7 @@ impl ConversationStore for SqlStore {
             return Ok(InboundOutcome::New {
                 conversation_id,
                 message_id,
+                new_conversation: created,
             });
         }
         let existing = sqlx::query(
@@ -329,7 +336,7 @@ impl ConversationStore for SqlStore {
         usage: &TurnUsage,
     ) -> Result<(), StoreError> {
         let now = now_us();
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         sqlx::query("UPDATE messages SET status = $1 WHERE id = $2")
             .bind(ANSWERED)
             .bind(reply_to)

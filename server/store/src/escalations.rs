@@ -150,7 +150,7 @@ impl SqlStore {
         .bind(capacity)
         .bind(hash_token(&token))
         .bind(now_us())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         let expert = self.expert(&id).await?.ok_or_else(|| StoreError::NotFound(format!("expert {id}")))?;
@@ -179,7 +179,7 @@ impl SqlStore {
         sqlx::query("UPDATE experts SET status = $1 WHERE id = $2")
             .bind(status)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())
@@ -227,7 +227,7 @@ impl SqlStore {
         .bind(expert_name)
         .bind(text)
         .bind(now_us())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(id)
@@ -244,7 +244,7 @@ impl SqlStore {
         .bind(conversation_id)
         .bind(text)
         .bind(now_us())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(id)
@@ -254,7 +254,7 @@ impl SqlStore {
     pub async fn mark_relayed(&self, message_id: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE messages SET status = 'relayed' WHERE id = $1")
             .bind(message_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())
@@ -264,7 +264,7 @@ impl SqlStore {
 #[async_trait]
 impl EscalationStore for SqlStore {
     async fn open_escalation(&self, new: &NewEscalation) -> Result<(Escalation, bool), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         // Take the conversation row's write lock first (see record_inbound).
         sqlx::query("UPDATE conversations SET updated_at = updated_at WHERE id = $1")
             .bind(&new.conversation_id)
@@ -356,14 +356,14 @@ impl EscalationStore for SqlStore {
         .bind(expert_id)
         .bind(sla_due_at)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)
         .map(|_| ())
     }
 
     async fn claim(&self, id: &str, expert_id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let claimed = sqlx::query(
             "UPDATE escalations SET status = 'claimed', expert_id = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
         )
@@ -392,7 +392,7 @@ impl EscalationStore for SqlStore {
 
     async fn resolve(&self, id: &str, expert_id: &str, summary: &str, then: ConversationMode) -> Result<bool, StoreError> {
         let status = if then == ConversationMode::Closed { "closed" } else { "resolved" };
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer.begin().await.map_err(db)?;
         let done = sqlx::query(
             "UPDATE escalations SET status = $1, resolution = $2, resolved_at = $3 \
              WHERE id = $4 AND status = 'claimed' AND expert_id = $5",
@@ -440,7 +440,7 @@ impl EscalationStore for SqlStore {
             .bind(kind)
             .bind(detail)
             .bind(now_us())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())

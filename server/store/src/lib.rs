@@ -47,7 +47,12 @@ impl Backend {
 /// The store handle shared by the whole server. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SqlStore {
+    /// Reads.
     pool: AnyPool,
+    /// Writes. On SQLite a pool of one connection: SQLite has one write lock, and
+    /// writers queueing here in order is far cheaper than writers on several
+    /// connections sleeping in SQLite's busy handler. On PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -56,29 +61,34 @@ impl SqlStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10));
-        let options = match backend {
-            // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which
-            // is durable against a process crash (the case we must survive) and far faster.
-            Backend::Sqlite => options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await
-                    .map(|_| ())
-                })
-            }),
-            Backend::Postgres => options,
+        let open = |connections: u32| {
+            let options = AnyPoolOptions::new()
+                .max_connections(connections.max(1))
+                .acquire_timeout(Duration::from_secs(30));
+            match backend {
+                // WAL lets readers run beside the writer; NORMAL syncs at checkpoints,
+                // which is durable against a process crash (the case we must survive)
+                // and far faster.
+                Backend::Sqlite => options.after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await
+                        .map(|_| ())
+                    })
+                }),
+                Backend::Postgres => options,
+            }
         };
-        let pool = options
-            .connect(url)
-            .await
-            .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", redact_url(url))))?;
-        Ok(Self { pool, backend })
+        let cannot = |e: sqlx::Error| StoreError::Database(format!("cannot open {}: {e}", redact_url(url)));
+        let pool = open(max_connections).connect(url).await.map_err(cannot)?;
+        let writer = match backend {
+            Backend::Sqlite => open(1).connect(url).await.map_err(cannot)?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, writer, backend })
     }
 
     pub fn backend(&self) -> Backend {
@@ -86,13 +96,13 @@ impl SqlStore {
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migrate::run(&self.pool).await
+        migrate::run(&self.writer).await
     }
 
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map(|_| ())
             .map_err(db)
@@ -100,6 +110,7 @@ impl SqlStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

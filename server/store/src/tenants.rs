@@ -41,7 +41,7 @@ impl SqlStore {
             .bind(&id)
             .bind(name)
             .bind(now_us())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)?;
         Ok(Tenant {
@@ -112,7 +112,7 @@ impl SqlStore {
         .bind(hash_key(&plaintext))
         .bind(now_us())
         .bind(role)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db)?;
         Ok(NewApiKey {
@@ -148,7 +148,7 @@ impl SqlStore {
         sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2")
             .bind(now_us())
             .bind(key_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db)
             .map(|_| ())

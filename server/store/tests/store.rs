@@ -137,11 +137,19 @@ on_every_backend!(inbound_is_idempotent_on_channel_and_event, |store| {
     let InboundOutcome::New {
         conversation_id,
         message_id,
+        new_conversation,
     } = first
     else {
         panic!("expected new")
     };
     assert_eq!(conversation_id, "c1");
+    assert!(new_conversation);
+    let InboundOutcome::New { new_conversation, .. } =
+        store.record_inbound(&inbound(&tenant.id, "c1", "e-second", "more")).await.unwrap()
+    else {
+        panic!("expected new")
+    };
+    assert!(!new_conversation, "the second message continues the conversation");
     let again = store
         .record_inbound(&inbound(&tenant.id, "c1", "e1", "hi"))
         .await
@@ -154,7 +162,7 @@ on_every_backend!(inbound_is_idempotent_on_channel_and_event, |store| {
         }
     );
     let history = store.history(&conversation_id).await.unwrap();
-    assert_eq!(history.len(), 1, "a retry must not store a second message");
+    assert_eq!(history.len(), 2, "a retry must not store a third message");
     assert_eq!(
         store.conversation_mode(&conversation_id).await.unwrap(),
         ConversationMode::Bot
@@ -214,6 +222,7 @@ on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
     let InboundOutcome::New {
         conversation_id,
         message_id,
+        ..
     } = store
         .record_inbound(&inbound(&tenant.id, "c1", "e1", "how did meta do?"))
         .await
@@ -280,6 +289,7 @@ on_every_backend!(a_failed_turn_is_marked_and_explained, |store| {
     let InboundOutcome::New {
         conversation_id,
         message_id,
+        ..
     } = store
         .record_inbound(&inbound(&tenant.id, "c1", "e1", "hi"))
         .await

@@ -3,8 +3,17 @@
 //! Each platform lives in its own module (`meta/`, later `google_ads/`, `tiktok/`…) and
 //! implements [`AdPlatform`], the one seam the cross-platform tools depend on.
 
+pub mod attempts;
+pub mod google_ads;
+pub mod hubspot;
+pub mod klaviyo;
 pub mod meta;
+pub mod oauth;
+pub mod tiktok;
 pub mod retry;
+pub mod shopify;
+pub mod stripe;
+pub mod triplewhale;
 
 use crate::model::CampaignDay;
 use async_trait::async_trait;

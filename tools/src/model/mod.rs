@@ -2,5 +2,14 @@
 //! which API a number came from. One module per family of platforms.
 
 mod ads;
+mod commerce;
+mod crm;
+mod email;
 
 pub use ads::CampaignDay;
+pub use crm::{Company, Contact, Deal, DealStatus, Pipeline, Stage};
+pub use email::{EmailCampaignStats, FlowStats, MessageChannel, MessageMetrics};
+pub use commerce::{
+    AttributedOrder, AttributionSummary, BillingInterval, ChannelSpend, Charge, Customer, Invoice,
+    Money, Order, Refund, Subscription, Touch,
+};

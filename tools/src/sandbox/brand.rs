@@ -9,12 +9,28 @@
 //! single Meta number.
 
 pub mod meta_ads;
+pub mod shopify;
+pub mod stripe;
+pub mod triplewhale;
+mod draws;
+pub mod ad_delivery;
+pub mod google_ads;
+pub mod linkedin;
+pub mod tiktok;
+pub mod youtube;
+pub mod hubspot;
+pub mod klaviyo;
 
 use crate::sandbox::prng::SplitMix64;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub use meta_ads::{MetaAd, MetaAdDay, MetaAdSet, MetaAdsAccount, MetaCampaign, MetaCreative};
+pub use shopify::{CustomerLifetimeTruth, ShopifyStore};
+pub use stripe::{StripeAccount, SubscriptionTruth};
+pub use triplewhale::TripleWhaleAccount;
+pub use ad_delivery::{Ad, AdAccount, AdCampaign, AdDay, AdGroup, Creative};
+pub use youtube::{VideoDay, YouTubeChannel, YouTubeVideo};
 
 /// The least history the brand carries: enough for a 90-day range and its previous
 /// period.
@@ -50,7 +66,25 @@ pub struct Brand {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub meta: MetaAdsAccount,
+    /// Customer id [`google_ads::CUSTOMER_ID`]; carries the YouTube video campaign.
+    pub google_ads: AdAccount,
+    /// Advertiser id [`tiktok::ADVERTISER_ID`].
+    pub tiktok: AdAccount,
+    /// Sponsored account id [`linkedin::ACCOUNT_ID`].
+    pub linkedin: AdAccount,
+    /// Organic channel stats; YouTube ad spend is in `google_ads`.
+    pub youtube: YouTubeChannel,
+    /// Customers and orders; generated from the total ad spend of every ad platform.
+    pub shopify: ShopifyStore,
+    /// The Gear Club membership.
+    pub stripe: StripeAccount,
+    pub triplewhale: TripleWhaleAccount,
     pub ground_truth: GroundTruth,
+    /// The wholesale CRM: retailers, their buyers and deals (portal
+    /// `hubspot.portal_id`).
+    pub hubspot: hubspot::HubSpotPortal,
+    /// E-mail and SMS campaigns and flows (account `klaviyo.account_id`).
+    pub klaviyo: klaviyo::KlaviyoAccount,
 }
 
 impl Brand {
@@ -69,25 +103,112 @@ impl Brand {
         };
         let mut meta_rng = SplitMix64::for_stream(config.seed, "meta");
         let meta = meta_ads::generate(&calendar, &mut meta_rng, &mut ground_truth);
-        Self {
+        let mut stripe_rng = SplitMix64::for_stream(config.seed, "stripe");
+        let stripe = stripe::generate(&calendar, &mut stripe_rng, &mut ground_truth);
+        let mut google_rng = SplitMix64::for_stream(config.seed, google_ads::PLATFORM);
+        let google_ads = google_ads::generate(&calendar, &mut google_rng, &mut ground_truth);
+        let mut tiktok_rng = SplitMix64::for_stream(config.seed, tiktok::PLATFORM);
+        let tiktok = tiktok::generate(&calendar, &mut tiktok_rng, &mut ground_truth);
+        let mut linkedin_rng = SplitMix64::for_stream(config.seed, linkedin::PLATFORM);
+        let linkedin = linkedin::generate(&calendar, &mut linkedin_rng, &mut ground_truth);
+        let mut youtube_rng = SplitMix64::for_stream(config.seed, "youtube");
+        let youtube = youtube::generate(&calendar, &mut youtube_rng);
+        let mut brand = Self {
             name: "Trailhead Supply Co.".to_owned(),
             seed: config.seed,
             currency: "USD".to_owned(),
             start_date: calendar.start,
             end_date: calendar.end,
             meta,
+            google_ads,
+            tiktok,
+            linkedin,
+            youtube,
+            shopify: ShopifyStore::default(),
+            stripe,
+            triplewhale: TripleWhaleAccount {
+                shop_domain: "trailhead-supply.myshopify.com".to_owned(),
+            },
             ground_truth,
-        }
+            hubspot: hubspot::generate(
+                &calendar,
+                &mut SplitMix64::for_stream(config.seed, "hubspot"),
+            ),
+            klaviyo: klaviyo::generate(
+                &calendar,
+                &mut SplitMix64::for_stream(config.seed, "klaviyo"),
+            ),
+        };
+        // Commerce is generated after every ad platform: new customers follow the
+        // brand's total ad spend (`ad_spend_by_day`).
+        let mut shopify_rng = SplitMix64::for_stream(config.seed, "shopify");
+        brand.shopify = shopify::generate(
+            &calendar,
+            &brand.ad_spend_by_campaign(),
+            &mut shopify_rng,
+            &mut brand.ground_truth,
+        );
+        brand
     }
 
-    /// The default sandbox brand for a server whose "today" is `today`: data ends
-    /// yesterday, like a real account after the overnight attribution settles.
-    pub fn for_today(today: NaiveDate) -> Self {
-        Self::generate(BrandConfig::new(
-            Self::DEFAULT_SEED,
-            today - Duration::days(1),
-        ))
+    /// Ad spend per day in the brand currency's minor units, summed over every ad
+    /// platform in [`Brand::ad_spend_by_campaign`] (add a new ad platform there, once,
+    /// so the total, the Shopify customers it drives and TripleWhale's per-channel
+    /// spend stay in step).
+    pub fn ad_spend_by_day(&self) -> std::collections::BTreeMap<NaiveDate, i64> {
+        let mut spend = std::collections::BTreeMap::new();
+        for line in self.ad_spend_by_campaign() {
+            *spend.entry(line.date).or_insert(0) += line.spend_minor;
+        }
+        spend
     }
+
+    /// Spend per campaign per day on every ad platform, ordered by platform, campaign
+    /// and date.
+    pub fn ad_spend_by_campaign(&self) -> Vec<CampaignSpend> {
+        let meta = self.meta.days.iter().map(|d| CampaignSpend {
+            platform: meta_ads::PLATFORM,
+            campaign_id: d.campaign_id.clone(),
+            date: d.date,
+            spend_minor: d.spend_minor,
+        });
+        // Each ad platform chains its rows here.
+        let rows = meta
+            .chain(ad_delivery::campaign_spend(
+                google_ads::PLATFORM,
+                &self.google_ads,
+            ))
+            .chain(ad_delivery::campaign_spend(tiktok::PLATFORM, &self.tiktok))
+            .chain(ad_delivery::campaign_spend(
+                linkedin::PLATFORM,
+                &self.linkedin,
+            ));
+        let mut summed = std::collections::BTreeMap::<(&'static str, String, NaiveDate), i64>::new();
+        for row in rows {
+            *summed
+                .entry((row.platform, row.campaign_id, row.date))
+                .or_insert(0) += row.spend_minor;
+        }
+        summed
+            .into_iter()
+            .map(|((platform, campaign_id, date), spend_minor)| CampaignSpend {
+                platform,
+                campaign_id,
+                date,
+                spend_minor,
+            })
+            .collect()
+    }
+}
+
+/// One campaign's spend on one day, whatever the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignSpend {
+    /// Registry key: "meta", "google_ads"…
+    pub platform: &'static str,
+    pub campaign_id: String,
+    pub date: NaiveDate,
+    pub spend_minor: i64,
 }
 
 /// The days a brand has data for, shared by every platform generator.
@@ -129,6 +250,12 @@ pub struct GroundTruth {
     pub anomalies: Vec<Anomaly>,
     /// Spend multiplier per weekday, Monday first.
     pub weekday_spend_factors: [f64; 7],
+    /// The Shopify customers' buy-till-you-die parameters (BG/NBD and Gamma-Gamma).
+    #[serde(default)]
+    pub customer_lifetime: CustomerLifetimeTruth,
+    /// Stripe membership churn hazards and who churned.
+    #[serde(default)]
+    pub subscriptions: SubscriptionTruth,
 }
 
 /// Daily revenue = `a * spend^b` (spend and revenue in major units, before weekend
@@ -274,7 +401,13 @@ mod tests {
     fn fatigued_creatives_lose_ctr_after_onset() {
         let b = brand(42);
         assert!(b.ground_truth.fatigue.len() >= 2);
-        for f in &b.ground_truth.fatigue {
+        // Other platforms' fatigue is checked by their own generators' tests.
+        for f in b
+            .ground_truth
+            .fatigue
+            .iter()
+            .filter(|f| f.platform == "meta")
+        {
             let ctr = |from: i64, to: i64| {
                 let (mut clicks, mut impressions) = (0_u64, 0_u64);
                 for d in b.meta.days.iter().filter(|d| d.ad_id == f.ad_id) {
@@ -335,8 +468,14 @@ mod tests {
     #[test]
     fn response_curves_have_diminishing_returns() {
         let b = brand(42);
-        assert_eq!(b.ground_truth.response_curves.len(), 4);
-        for c in &b.ground_truth.response_curves {
+        let meta_curves = || {
+            b.ground_truth
+                .response_curves
+                .iter()
+                .filter(|c| c.platform == "meta")
+        };
+        assert_eq!(meta_curves().count(), 4);
+        for c in meta_curves() {
             assert!(c.b > 0.0 && c.b < 1.0);
             let roas_low = c.expected_revenue(100.0) / 100.0;
             let roas_high = c.expected_revenue(1000.0) / 1000.0;

@@ -9,6 +9,16 @@
 
 pub mod brand;
 pub mod meta;
+pub mod campaign_changes;
+pub mod google_ads;
+pub mod oauth;
+pub mod tiktok;
+pub mod harness;
+pub mod shopify;
+pub mod stripe;
+pub mod triplewhale;
+pub mod hubspot;
+pub mod klaviyo;
 mod prng;
 
 use axum::Router;
@@ -24,16 +34,61 @@ use tokio::task::JoinHandle;
 /// Path prefix of the Meta Graph API emulator.
 pub const META_PREFIX: &str = "/meta";
 
+/// Path prefix of the Shopify Admin API emulator (stands in for `https://{shop}`).
+pub const SHOPIFY_PREFIX: &str = "/shopify";
+
+/// Path prefix of the Stripe API emulator (stands in for `https://api.stripe.com`).
+pub const STRIPE_PREFIX: &str = "/stripe";
+
+/// Path prefix of the TripleWhale API emulator (stands in for `https://api.triplewhale.com`).
+pub const TRIPLEWHALE_PREFIX: &str = "/triplewhale";
+
+/// Path prefix of the HubSpot API emulator.
+pub const HUBSPOT_PREFIX: &str = "/hubspot";
+
+/// Path prefix of the Klaviyo API emulator (stands in for `https://a.klaviyo.com`).
+pub const KLAVIYO_PREFIX: &str = "/klaviyo";
+
+/// Path prefix of the Google OAuth2 token endpoint emulator (`{prefix}/token`), shared by
+/// Google Ads and YouTube.
+pub const GOOGLE_OAUTH_PREFIX: &str = "/google-oauth";
+
+/// Path prefix of the Google Ads REST API emulator.
+pub const GOOGLE_ADS_PREFIX: &str = "/google-ads";
+
+/// Path prefix of the TikTok Marketing API emulator (stands in for `…/open_api`).
+pub const TIKTOK_PREFIX: &str = "/tiktok/open_api";
+
 /// Handles to every platform emulator serving one brand.
 #[derive(Clone)]
 pub struct Emulators {
     pub meta: MetaEmulator,
+    /// Google's token endpoint: issues the access tokens Google Ads and YouTube accept.
+    pub google_oauth: oauth::OAuthServer,
+    pub google_ads: google_ads::GoogleAdsEmulator,
+    pub tiktok: tiktok::TikTokEmulator,
+    pub shopify: shopify::ShopifyEmulator,
+    pub stripe: stripe::StripeEmulator,
+    pub triplewhale: triplewhale::TripleWhaleEmulator,
+    pub hubspot: hubspot::HubSpotEmulator,
+    /// Accepts `access_token` as the private API key.
+    pub klaviyo: klaviyo::KlaviyoEmulator,
 }
 
 impl Emulators {
     /// Emulators that accept `access_token` as the only valid token on every platform.
     pub fn new(brand: Arc<Brand>, access_token: String) -> Self {
+        // On OAuth platforms `access_token` is also the valid refresh token.
+        let google_oauth = oauth::OAuthServer::new(oauth::TokenFlavor::Google, &access_token);
         Self {
+            google_ads: google_ads::GoogleAdsEmulator::new(brand.clone(), google_oauth.clone()),
+            google_oauth,
+            tiktok: tiktok::TikTokEmulator::new(brand.clone(), access_token.clone()),
+            hubspot: hubspot::HubSpotEmulator::new(brand.clone(), access_token.clone()),
+            klaviyo: klaviyo::KlaviyoEmulator::new(brand.clone(), access_token.clone()),
+            shopify: shopify::ShopifyEmulator::new(brand.clone(), access_token.clone()),
+            stripe: stripe::StripeEmulator::new(brand.clone(), access_token.clone()),
+            triplewhale: triplewhale::TripleWhaleEmulator::new(brand.clone(), access_token.clone()),
             meta: MetaEmulator::new(brand, access_token),
         }
     }
@@ -41,7 +96,16 @@ impl Emulators {
     /// One router with each platform under its prefix, for [`spawn`] or for mounting
     /// inside another server.
     pub fn router(&self) -> Router {
-        Router::new().nest(META_PREFIX, self.meta.router())
+        Router::new()
+            .nest(META_PREFIX, self.meta.router())
+            .nest(GOOGLE_OAUTH_PREFIX, self.google_oauth.router("/token"))
+            .nest(GOOGLE_ADS_PREFIX, self.google_ads.router())
+            .nest(TIKTOK_PREFIX, self.tiktok.router())
+            .nest(SHOPIFY_PREFIX, self.shopify.router())
+            .nest(STRIPE_PREFIX, self.stripe.router())
+            .nest(TRIPLEWHALE_PREFIX, self.triplewhale.router())
+            .nest(HUBSPOT_PREFIX, self.hubspot.router())
+            .nest(KLAVIYO_PREFIX, self.klaviyo.router())
     }
 }
 
@@ -92,9 +156,82 @@ impl RunningSandbox {
         format!("{}{META_PREFIX}", self.base_url())
     }
 
+    /// What to put in `GoogleAdsConfig::base_url`.
+    pub fn google_ads_base_url(&self) -> String {
+        format!("{}{GOOGLE_ADS_PREFIX}", self.base_url())
+    }
+
+    /// What to put in `OAuthCredentials::token_url` for Google Ads and YouTube.
+    pub fn google_token_url(&self) -> String {
+        format!("{}{GOOGLE_OAUTH_PREFIX}/token", self.base_url())
+    }
+
+    /// What to put in `TikTokConfig::base_url`.
+    pub fn tiktok_base_url(&self) -> String {
+        format!("{}{TIKTOK_PREFIX}", self.base_url())
+    }
+
+    pub fn tiktok(&self) -> &tiktok::TikTokEmulator {
+        &self.emulators.tiktok
+    }
+
+    pub fn google_ads(&self) -> &google_ads::GoogleAdsEmulator {
+        &self.emulators.google_ads
+    }
+
     /// Fault injection and request counts for the Meta emulator.
     pub fn meta(&self) -> &MetaEmulator {
         &self.emulators.meta
+    }
+
+    /// What to put in `HubSpotConfig::base_url` to talk to the HubSpot emulator.
+    pub fn hubspot_base_url(&self) -> String {
+        format!("{}{HUBSPOT_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection, OAuth and request counts for the HubSpot emulator.
+    pub fn hubspot(&self) -> &hubspot::HubSpotEmulator {
+        &self.emulators.hubspot
+    }
+
+    /// What to put in `KlaviyoConfig::base_url` to talk to the Klaviyo emulator.
+    pub fn klaviyo_base_url(&self) -> String {
+        format!("{}{KLAVIYO_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection, reporting limits and request log of the Klaviyo emulator.
+    pub fn klaviyo(&self) -> &klaviyo::KlaviyoEmulator {
+        &self.emulators.klaviyo
+    }
+
+    /// What to put in `ShopifyConfig::base_url` to talk to the Shopify emulator.
+    pub fn shopify_base_url(&self) -> String {
+        format!("{}{SHOPIFY_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection and request counts for the Shopify emulator.
+    pub fn shopify(&self) -> &shopify::ShopifyEmulator {
+        &self.emulators.shopify
+    }
+
+    /// What to put in `StripeConfig::base_url` to talk to the Stripe emulator.
+    pub fn stripe_base_url(&self) -> String {
+        format!("{}{STRIPE_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection and request counts for the Stripe emulator.
+    pub fn stripe(&self) -> &stripe::StripeEmulator {
+        &self.emulators.stripe
+    }
+
+    /// What to put in `TripleWhaleConfig::base_url` to talk to the TripleWhale emulator.
+    pub fn triplewhale_base_url(&self) -> String {
+        format!("{}{TRIPLEWHALE_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection and request counts for the TripleWhale emulator.
+    pub fn triplewhale(&self) -> &triplewhale::TripleWhaleEmulator {
+        &self.emulators.triplewhale
     }
 
     pub fn emulators(&self) -> &Emulators {

@@ -75,10 +75,16 @@ fn contains_any(text: &str, phrases: &[&'static str]) -> Option<&'static str> {
     phrases.iter().copied().find(|p| lower.contains(p))
 }
 
+/// Words that say nothing about what is being asked.
+const STOPWORDS: &[&str] = &[
+    "the", "was", "were", "our", "for", "what", "how", "did", "does", "and", "please", "are", "you", "can",
+    "with", "this", "that", "from", "show", "tell", "give", "about", "is", "again",
+];
+
 fn words(text: &str) -> HashSet<String> {
     text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 2)
+        .filter(|w| w.len() > 2 && !STOPWORDS.contains(w))
         .map(str::to_string)
         .collect()
 }

@@ -12,7 +12,7 @@ use crate::sandbox::prng::SplitMix64;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-const PLATFORM: &str = "meta";
+pub const PLATFORM: &str = "meta";
 
 /// Days before the end date the pixel went dark for a day.
 const TRACKING_OUTAGE_DAYS_BEFORE_END: i64 = 33;

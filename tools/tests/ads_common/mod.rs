@@ -1,0 +1,86 @@
+//! Clients for the Google Ads, TikTok, LinkedIn and YouTube emulators with test-speed
+//! backoff; the sandbox itself comes from `common`.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::TOKEN;
+use omnify_core::DateRange;
+use omnify_core::Secret;
+use omnify_tools::RunningSandbox;
+use omnify_tools::connectors::google_ads::{GoogleAdsClient, GoogleAdsConfig};
+use omnify_tools::connectors::oauth::OAuthCredentials;
+use omnify_tools::connectors::retry::Backoff;
+use omnify_tools::sandbox::brand::AdAccount;
+use rust_decimal::Decimal;
+use std::time::Duration;
+
+pub fn fast_backoff() -> Backoff {
+    Backoff {
+        base: Duration::from_millis(5),
+        max: Duration::from_millis(20),
+    }
+}
+
+/// Google credentials whose refresh token the sandbox accepts; no access token yet.
+pub fn google_oauth(sandbox: &RunningSandbox) -> OAuthCredentials {
+    OAuthCredentials::new(
+        sandbox.google_token_url(),
+        "sandbox-client",
+        Secret::new("sandbox-secret"),
+        Secret::new(TOKEN),
+    )
+}
+
+pub fn google_config(sandbox: &RunningSandbox) -> GoogleAdsConfig {
+    GoogleAdsConfig {
+        base_url: sandbox.google_ads_base_url(),
+        backoff: fast_backoff(),
+        timeout: Duration::from_secs(5),
+        login_customer_id: Some("9876543210".into()),
+        ..GoogleAdsConfig::new(
+            Secret::new("dev-token"),
+            google_oauth(sandbox),
+            "123-456-7890",
+        )
+    }
+}
+
+pub fn google_client(sandbox: &RunningSandbox) -> GoogleAdsClient {
+    GoogleAdsClient::new(google_config(sandbox)).unwrap()
+}
+
+/// Exact spend of an account in `range`, from the brand.
+pub fn account_spend(account: &AdAccount, range: DateRange) -> Decimal {
+    let cents: i64 = account
+        .days
+        .iter()
+        .filter(|d| d.date >= range.since && d.date <= range.until)
+        .map(|d| d.spend_minor)
+        .sum();
+    Decimal::new(cents, 2)
+}
+
+pub fn account_revenue(account: &AdAccount, range: DateRange) -> Decimal {
+    let cents: i64 = account
+        .days
+        .iter()
+        .filter(|d| d.date >= range.since && d.date <= range.until)
+        .map(|d| d.conversion_value_minor)
+        .sum();
+    Decimal::new(cents, 2)
+}
+
+pub fn tiktok_config(sandbox: &RunningSandbox) -> omnify_tools::connectors::tiktok::TikTokConfig {
+    omnify_tools::connectors::tiktok::TikTokConfig {
+        base_url: sandbox.tiktok_base_url(),
+        backoff: fast_backoff(),
+        timeout: Duration::from_secs(5),
+        ..omnify_tools::connectors::tiktok::TikTokConfig::new(
+            Secret::new(TOKEN),
+            omnify_tools::sandbox::brand::tiktok::ADVERTISER_ID,
+        )
+    }
+}
+
+pub fn tiktok_client(sandbox: &RunningSandbox) -> omnify_tools::connectors::tiktok::TikTokClient {
+    omnify_tools::connectors::tiktok::TikTokClient::new(tiktok_config(sandbox)).unwrap()
+}
