@@ -133,10 +133,41 @@ pub struct AgentSettings {
     pub max_output_tokens: u32,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlatformSettings {
     pub meta: MetaSettings,
+    pub google_ads: ApiSettings,
+    pub tiktok: ApiSettings,
+}
+
+/// Where a platform's real API is, for stored connections; versions expire, so they
+/// are config, not code.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    pub base_url: String,
+    pub api_version: String,
+    /// OAuth token endpoint, for platforms that refresh tokens.
+    pub token_url: String,
+}
+
+impl Default for PlatformSettings {
+    fn default() -> Self {
+        Self {
+            meta: MetaSettings::default(),
+            google_ads: ApiSettings {
+                base_url: "https://googleads.googleapis.com".into(),
+                api_version: "v26".into(),
+                token_url: "https://oauth2.googleapis.com/token".into(),
+            },
+            tiktok: ApiSettings {
+                base_url: "https://business-api.tiktok.com/open_api".into(),
+                api_version: "v1.3".into(),
+                token_url: String::new(),
+            },
+        }
+    }
 }
 
 /// Meta Ads. With no access token, the local emulator serves the demo brand.

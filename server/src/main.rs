@@ -22,7 +22,12 @@ async fn main() -> ExitCode {
     if let Some(format) = cli.log_format {
         settings.log.format = format.into();
     }
-    telemetry::init(settings.log.format, &settings.log.filter);
+    // The terminal's answer is the point of `ask`; keep the logs to what went wrong.
+    let filter = match (&cli.command, settings.log.filter.as_str()) {
+        (Command::Ask { .. }, "info") => "warn",
+        (_, configured) => configured,
+    };
+    telemetry::init(settings.log.format, filter);
     match run(cli.command, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -15,7 +15,7 @@ use omnify_llm::offline::OfflineModel;
 use omnify_llm::openai::RetryPolicy;
 use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
 use omnify_store::SqlStore;
-use crate::connections::platforms::{self, Credentials, PlatformConnector};
+use crate::connections::platforms::{self, BuildContext, Credentials, PlatformConnector};
 use crate::connections::{Connections, keys};
 use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
@@ -130,7 +130,7 @@ async fn default_clients(
         let mut creds = Credentials::new();
         creds.insert("access_token".into(), meta.access_token.expose().into());
         platforms::Meta { api_version: meta.api_version.clone(), base_url: meta.base_url.clone() }
-            .add_client(&mut clients, &meta.ad_account_id, &creds, None)?;
+            .add_client(&mut clients, &meta.ad_account_id, &creds, &BuildContext::default())?;
     }
     if !settings.demo.sandbox {
         return Ok((clients, None));
@@ -142,8 +142,9 @@ async fn default_clients(
     let sandbox = spawn_sandbox(brand, token.clone()).await.context("cannot start the platform emulators")?;
     let configured = clients.connected();
     for connector in connectors.iter().filter(|c| !configured.contains(&c.key())) {
-        let (account, creds, base_url) = connector.sandbox(&sandbox, &token);
-        connector.add_client(&mut clients, &account, &creds, Some(&base_url))?;
+        let (account, creds, endpoints) = connector.sandbox(&sandbox, &token);
+        let ctx = BuildContext { endpoints: Some(endpoints), on_refresh: None };
+        connector.add_client(&mut clients, &account, &creds, &ctx)?;
     }
     tracing::info!(url = %sandbox.base_url(), platforms = ?clients.connected(), "platform emulators serving the demo brand");
     Ok((clients, Some(sandbox)))

@@ -133,3 +133,18 @@ async fn a_follow_up_reuses_the_previous_question() {
         "the new period replaces the old: {call}"
     );
 }
+
+#[tokio::test]
+async fn a_comparison_across_ad_platforms_reads_each_of_them() {
+    let app = spawn_app(Options::default()).await;
+    let r = app.chat("how did Meta do last week against Google and TikTok?").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let calls = r.body["tool_calls"].as_array().unwrap();
+    let platforms: Vec<&str> = calls.iter().map(|c| c["arguments"]["platform"].as_str().unwrap()).collect();
+    assert_eq!(platforms, ["meta", "google_ads", "tiktok"]);
+    assert!(calls.iter().all(|c| c["ok"] == true), "{calls:?}");
+    let reply = r.body["reply"].as_str().unwrap();
+    for name in ["Meta Ads", "Google Ads", "TikTok Ads"] {
+        assert!(reply.contains(name), "{name} in {reply}");
+    }
+}

@@ -79,8 +79,8 @@ pub fn describe_change(change: Option<rust_decimal::Decimal>) -> String {
     match change {
         None => "no previous data to compare".to_owned(),
         Some(c) if c.is_zero() => "flat".to_owned(),
-        Some(c) if c.is_sign_positive() => format!("up {c}%"),
-        Some(c) => format!("down {}%", c.abs()),
+        Some(c) if c.is_sign_positive() => format!("up {c:.1}%"),
+        Some(c) => format!("down {:.1}%", c.abs()),
     }
 }
 

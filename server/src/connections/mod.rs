@@ -14,7 +14,8 @@ use omnify_core::{Secret, StoreError, ToolError};
 use omnify_store::secret_box::SecretBox;
 use omnify_store::{ConnectionInfo, SqlStore};
 use omnify_tools::{ClientDirectory, PlatformClients};
-use platforms::{ConnectError, Credentials, PlatformConnector};
+use omnify_tools::{TokenListener, TokenPair};
+use platforms::{BuildContext, ConnectError, Credentials, PlatformConnector};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -34,7 +35,7 @@ pub enum ConnectionError {
 
 pub struct Connections {
     store: SqlStore,
-    secret_box: SecretBox,
+    secret_box: Arc<SecretBox>,
     connectors: HashMap<&'static str, Arc<dyn PlatformConnector>>,
     defaults: PlatformClients,
     cache: Mutex<HashMap<String, Arc<PlatformClients>>>,
@@ -56,7 +57,7 @@ impl Connections {
     ) -> Self {
         Self {
             store,
-            secret_box,
+            secret_box: Arc::new(secret_box),
             connectors: connectors.into_iter().map(|c| (c.key(), c)).collect(),
             defaults,
             cache: Mutex::new(HashMap::new()),
@@ -92,7 +93,7 @@ impl Connections {
         credentials: &Credentials,
     ) -> Result<ConnectionInfo, ConnectionError> {
         let connector = self.connector(platform)?;
-        connector.add_client(&mut PlatformClients::new(), account_id, credentials, None)?;
+        connector.add_client(&mut PlatformClients::new(), account_id, credentials, &BuildContext::default())?;
         let plaintext = Secret::new(serde_json::Value::Object(credentials.clone()).to_string());
         let sealed = self
             .secret_box
@@ -127,7 +128,7 @@ impl Connections {
         let mut clients = PlatformClients::new();
         let outcome = match self.open(&sealed) {
             Ok(credentials) => {
-                connector.add_client(&mut clients, &sealed.info.account_id, &credentials, None)?;
+                connector.add_client(&mut clients, &sealed.info.account_id, &credentials, &BuildContext::default())?;
                 connector.test(&clients, self.today).await
             }
             Err(e) => Err(e.to_string()),
@@ -172,14 +173,46 @@ impl Connections {
         Ok(changed)
     }
 
+    /// A listener that stores refreshed OAuth tokens back into the connection, sealed,
+    /// so a restart does not start from an expired access token (or, on platforms that
+    /// rotate refresh tokens, from a dead one).
+    fn persist_refreshed(&self, sealed: &omnify_store::SealedConnection, credentials: &Credentials) -> TokenListener {
+        let store = self.store.clone();
+        let secret_box = self.secret_box.clone();
+        let info = sealed.info.clone();
+        let base = credentials.clone();
+        TokenListener(Arc::new(move |pair: &TokenPair| {
+            let mut updated = base.clone();
+            updated.insert("access_token".into(), pair.access_token.expose().into());
+            updated.insert("refresh_token".into(), pair.refresh_token.expose().into());
+            if let Some(at) = pair.expires_at {
+                updated.insert("expires_at".into(), at.timestamp().into());
+            }
+            let plain = Secret::new(serde_json::Value::Object(updated).to_string());
+            let context = seal_context(&info.tenant_id, &info.platform, &info.account_id);
+            let (store, id) = (store.clone(), info.id.clone());
+            match secret_box.seal(&plain, &context) {
+                Ok(resealed) => {
+                    tokio::spawn(async move {
+                        if let Err(e) = store.update_connection_credentials(&id, &resealed).await {
+                            tracing::error!(connection_id = %id, error = %e, "cannot store refreshed tokens");
+                        }
+                    });
+                }
+                Err(e) => tracing::error!(connection_id = %info.id, error = %e, "cannot seal refreshed tokens"),
+            }
+        }))
+    }
+
     async fn build(&self, tenant_id: &str) -> Result<PlatformClients, ConnectionError> {
         let mut clients = self.defaults.clone();
         for sealed in self.store.connections(tenant_id).await? {
             let Ok(connector) = self.connector(&sealed.info.platform) else { continue };
             // One broken connection must not take the others down: skip it, loudly.
-            let added = self
-                .open(&sealed)
-                .and_then(|creds| Ok(connector.add_client(&mut clients, &sealed.info.account_id, &creds, None)?));
+            let added = self.open(&sealed).and_then(|creds| {
+                let ctx = BuildContext { endpoints: None, on_refresh: Some(self.persist_refreshed(&sealed, &creds)) };
+                Ok(connector.add_client(&mut clients, &sealed.info.account_id, &creds, &ctx)?)
+            });
             if let Err(e) = added {
                 tracing::error!(tenant_id, platform = %sealed.info.platform, error = %e, "cannot use a stored connection");
             }
@@ -217,7 +250,10 @@ mod tests {
 
     fn connections(store: &SqlStore, keys: &[(String, Secret)]) -> Connections {
         let meta: Arc<dyn PlatformConnector> =
-            Arc::new(platforms::Meta { api_version: "v26.0".into(), base_url: "http://127.0.0.1:9".into() });
+            Arc::new(platforms::Meta {
+                api_version: "v26.0".into(),
+                base_url: "http://127.0.0.1:9".into(),
+            });
         Connections::new(
             store.clone(),
             SecretBox::new(keys).unwrap(),

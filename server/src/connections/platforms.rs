@@ -5,7 +5,10 @@ use async_trait::async_trait;
 use omnify_core::{DateRange, Secret};
 use omnify_tools::connectors::Detail;
 use omnify_tools::sandbox::RunningSandbox;
-use omnify_tools::{MetaAdsClient, MetaConfig, PlatformClients};
+use omnify_tools::{
+    GoogleAdsClient, GoogleAdsConfig, MetaAdsClient, MetaConfig, OAuthCredentials, PlatformClients, TikTokClient,
+    TikTokConfig, TokenListener,
+};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -28,19 +31,66 @@ pub trait PlatformConnector: Send + Sync {
     fn display_name(&self) -> &'static str;
     /// Credential fields the admin must send.
     fn required_fields(&self) -> &'static [&'static str];
-    /// Build the client into `clients`. `base_url` overrides the platform's real API
-    /// root (the sandbox, or a proxy).
+    /// Build the client into `clients`.
     fn add_client(
         &self,
         clients: &mut PlatformClients,
         account_id: &str,
         credentials: &Credentials,
-        base_url: Option<&str>,
+        ctx: &BuildContext,
     ) -> Result<(), ConnectError>;
     /// One cheap call proving the credentials work; the error is what the user reads.
     async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String>;
-    /// How to reach this platform's emulator: account id, credentials, base URL.
-    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, String);
+    /// How to reach this platform's emulator: account id, credentials, endpoints.
+    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints);
+}
+
+/// Where a client sends its requests, when not to the platform's real API (the
+/// sandbox, a proxy).
+#[derive(Debug, Clone, Default)]
+pub struct Endpoints {
+    pub api: String,
+    /// The OAuth token endpoint, for platforms that refresh tokens.
+    pub token: Option<String>,
+}
+
+/// What building a client may use besides the credentials.
+#[derive(Default)]
+pub struct BuildContext {
+    pub endpoints: Option<Endpoints>,
+    /// Called with refreshed OAuth tokens, so they can be stored again.
+    pub on_refresh: Option<TokenListener>,
+}
+
+impl BuildContext {
+    fn api<'a>(&'a self, default: &'a str) -> &'a str {
+        self.endpoints.as_ref().map_or(default, |e| e.api.as_str())
+    }
+    fn token_url<'a>(&'a self, default: &'a str) -> &'a str {
+        self.endpoints.as_ref().and_then(|e| e.token.as_deref()).unwrap_or(default)
+    }
+}
+
+fn optional(credentials: &Credentials, name: &str) -> Option<Secret> {
+    credentials.get(name).and_then(Value::as_str).filter(|v| !v.is_empty()).map(Secret::new)
+}
+
+/// OAuth credentials from a stored connection: the app, the refresh token and, when a
+/// refresh already happened, the access token and its expiry.
+fn oauth(credentials: &Credentials, platform: &'static str, token_url: &str, ctx: &BuildContext) -> Result<OAuthCredentials, ConnectError> {
+    let mut oauth = OAuthCredentials::new(
+        token_url,
+        field(credentials, platform, "client_id")?.expose(),
+        field(credentials, platform, "client_secret")?,
+        field(credentials, platform, "refresh_token")?,
+    );
+    oauth.access_token = optional(credentials, "access_token");
+    oauth.access_token_expires_at = credentials
+        .get("expires_at")
+        .and_then(Value::as_i64)
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+    oauth.on_refresh = ctx.on_refresh.clone();
+    Ok(oauth)
 }
 
 fn token_credentials(name: &str, token: &str) -> Credentials {
@@ -91,12 +141,12 @@ impl PlatformConnector for Meta {
         clients: &mut PlatformClients,
         account_id: &str,
         credentials: &Credentials,
-        base_url: Option<&str>,
+        ctx: &BuildContext,
     ) -> Result<(), ConnectError> {
         let token = field(credentials, "Meta Ads", "access_token")?;
         let mut config = MetaConfig::new(token, account_id);
         config.api_version = self.api_version.clone();
-        config.base_url = base_url.unwrap_or(&self.base_url).to_string();
+        config.base_url = ctx.api(&self.base_url).to_string();
         let client = MetaAdsClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
         clients.ads_mut().insert(Arc::new(client));
         Ok(())
@@ -104,14 +154,110 @@ impl PlatformConnector for Meta {
     async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
         test_ad_platform(clients, self.key(), today).await
     }
-    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, String) {
+    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
         let account = sandbox.meta().brand().meta.account_id.clone();
-        (account, token_credentials("access_token", token), sandbox.meta_base_url())
+        let endpoints = Endpoints { api: sandbox.meta_base_url(), token: None };
+        (account, token_credentials("access_token", token), endpoints)
+    }
+}
+
+pub struct GoogleAds {
+    pub api_version: String,
+    pub base_url: String,
+    pub token_url: String,
+}
+
+#[async_trait]
+impl PlatformConnector for GoogleAds {
+    fn key(&self) -> &'static str {
+        "google_ads"
+    }
+    fn display_name(&self) -> &'static str {
+        "Google Ads"
+    }
+    fn required_fields(&self) -> &'static [&'static str] {
+        &["developer_token", "client_id", "client_secret", "refresh_token"]
+    }
+    fn add_client(
+        &self,
+        clients: &mut PlatformClients,
+        account_id: &str,
+        credentials: &Credentials,
+        ctx: &BuildContext,
+    ) -> Result<(), ConnectError> {
+        let oauth = oauth(credentials, "Google Ads", ctx.token_url(&self.token_url), ctx)?;
+        let mut config = GoogleAdsConfig::new(field(credentials, "Google Ads", "developer_token")?, oauth, account_id);
+        config.api_version = self.api_version.clone();
+        config.base_url = ctx.api(&self.base_url).to_string();
+        config.login_customer_id = optional(credentials, "login_customer_id").map(|s| s.expose().to_string());
+        let client = GoogleAdsClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        clients.ads_mut().insert(Arc::new(client));
+        Ok(())
+    }
+    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
+        test_ad_platform(clients, self.key(), today).await
+    }
+    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
+        let account = sandbox.meta().brand().google_ads.account_id.clone();
+        let mut creds = token_credentials("refresh_token", token);
+        for (k, v) in [("developer_token", "sandbox-developer-token"), ("client_id", "sandbox"), ("client_secret", "sandbox")] {
+            creds.insert(k.into(), v.into());
+        }
+        let endpoints = Endpoints { api: sandbox.google_ads_base_url(), token: Some(sandbox.google_token_url()) };
+        (account, creds, endpoints)
+    }
+}
+
+pub struct TikTok {
+    pub api_version: String,
+    pub base_url: String,
+}
+
+#[async_trait]
+impl PlatformConnector for TikTok {
+    fn key(&self) -> &'static str {
+        "tiktok"
+    }
+    fn display_name(&self) -> &'static str {
+        "TikTok Ads"
+    }
+    fn required_fields(&self) -> &'static [&'static str] {
+        &["access_token"]
+    }
+    fn add_client(
+        &self,
+        clients: &mut PlatformClients,
+        account_id: &str,
+        credentials: &Credentials,
+        ctx: &BuildContext,
+    ) -> Result<(), ConnectError> {
+        let mut config = TikTokConfig::new(field(credentials, "TikTok Ads", "access_token")?, account_id);
+        config.api_version = self.api_version.clone();
+        config.base_url = ctx.api(&self.base_url).to_string();
+        let client = TikTokClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        clients.ads_mut().insert(Arc::new(client));
+        Ok(())
+    }
+    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
+        test_ad_platform(clients, self.key(), today).await
+    }
+    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
+        let account = sandbox.meta().brand().tiktok.account_id.clone();
+        let endpoints = Endpoints { api: sandbox.tiktok_base_url(), token: None };
+        (account, token_credentials("access_token", token), endpoints)
     }
 }
 
 /// Every platform Omnify can connect.
 pub fn all(settings: &crate::config::Settings) -> Vec<Arc<dyn PlatformConnector>> {
-    let meta = &settings.platforms.meta;
-    vec![Arc::new(Meta { api_version: meta.api_version.clone(), base_url: meta.base_url.clone() })]
+    let p = &settings.platforms;
+    vec![
+        Arc::new(Meta { api_version: p.meta.api_version.clone(), base_url: p.meta.base_url.clone() }),
+        Arc::new(GoogleAds {
+            api_version: p.google_ads.api_version.clone(),
+            base_url: p.google_ads.base_url.clone(),
+            token_url: p.google_ads.token_url.clone(),
+        }),
+        Arc::new(TikTok { api_version: p.tiktok.api_version.clone(), base_url: p.tiktok.base_url.clone() }),
+    ]
 }

@@ -20,6 +20,7 @@ pub mod tiktok;
 pub mod youtube;
 pub mod hubspot;
 pub mod klaviyo;
+pub mod gohighlevel;
 
 use crate::sandbox::prng::SplitMix64;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -85,6 +86,8 @@ pub struct Brand {
     pub hubspot: hubspot::HubSpotPortal,
     /// E-mail and SMS campaigns and flows (account `klaviyo.account_id`).
     pub klaviyo: klaviyo::KlaviyoAccount,
+    /// The agency's older CRM (location `gohighlevel.location_id`).
+    pub gohighlevel: gohighlevel::GoHighLevelLocation,
 }
 
 impl Brand {
@@ -138,6 +141,10 @@ impl Brand {
                 &calendar,
                 &mut SplitMix64::for_stream(config.seed, "klaviyo"),
             ),
+            gohighlevel: gohighlevel::generate(
+                &calendar,
+                &mut SplitMix64::for_stream(config.seed, "gohighlevel"),
+            ),
         };
         // Commerce is generated after every ad platform: new customers follow the
         // brand's total ad spend (`ad_spend_by_day`).
@@ -183,7 +190,8 @@ impl Brand {
                 linkedin::PLATFORM,
                 &self.linkedin,
             ));
-        let mut summed = std::collections::BTreeMap::<(&'static str, String, NaiveDate), i64>::new();
+        let mut summed =
+            std::collections::BTreeMap::<(&'static str, String, NaiveDate), i64>::new();
         for row in rows {
             *summed
                 .entry((row.platform, row.campaign_id, row.date))
@@ -191,12 +199,14 @@ impl Brand {
         }
         summed
             .into_iter()
-            .map(|((platform, campaign_id, date), spend_minor)| CampaignSpend {
-                platform,
-                campaign_id,
-                date,
-                spend_minor,
-            })
+            .map(
+                |((platform, campaign_id, date), spend_minor)| CampaignSpend {
+                    platform,
+                    campaign_id,
+                    date,
+                    spend_minor,
+                },
+            )
             .collect()
     }
 }

@@ -285,7 +285,8 @@ fn display_option(property: &str, value: &str) -> String {
 pub(crate) fn platform_display(platform: &str) -> String {
     match platform {
         "meta" => "Meta",
-        "google" => "Google",
+        "all" => "all platforms",
+        "google" | "google_ads" => "Google Ads",
         "tiktok" => "TikTok",
         "linkedin" => "LinkedIn",
         "youtube" => "YouTube",
@@ -295,7 +296,7 @@ pub(crate) fn platform_display(platform: &str) -> String {
         "hubspot" => "HubSpot",
         "triplewhale" | "triple_whale" => "Triple Whale",
         "gohighlevel" => "GoHighLevel",
-        other => return capitalise(other),
+        other => return capitalise(&other.replace('_', " ")),
     }
     .to_string()
 }
@@ -441,7 +442,7 @@ mod tests {
         assert!(text.starts_with("Here is what I found:"), "{text}");
         assert!(text.contains("Meta spent $1,200."), "{text}");
         assert!(
-            text.contains("I couldn't get marketing performance for Google: not connected: google. Connect Google in Omnify's connections settings, then ask again."),
+            text.contains("I couldn't get marketing performance for Google Ads: not connected: google. Connect Google Ads in Omnify's connections settings, then ask again."),
             "{text}"
         );
         assert!(text.ends_with(RESULTS_NOTE));

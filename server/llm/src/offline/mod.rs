@@ -273,7 +273,7 @@ mod tests {
         );
         assert!(
             second.text.contains(
-                "I couldn't get marketing performance for Google: Google Ads token expired"
+                "I couldn't get marketing performance for Google Ads: Google Ads token expired"
             )
         );
         assert!(second.text.contains("Reconnect Google"));

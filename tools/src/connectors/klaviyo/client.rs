@@ -267,8 +267,14 @@ impl KlaviyoClient {
     }
 
     fn url(&self, path: &str, params: &[(&str, &str)]) -> Result<Url, KlaviyoError> {
-        Url::parse_with_params(&format!("{}/{path}", self.api_root), params)
-            .map_err(|e| KlaviyoError::Config(e.to_string()))
+        let text = format!("{}/{path}", self.api_root);
+        // Without parameters, no bare "?" on the path.
+        let url = if params.is_empty() {
+            Url::parse(&text)
+        } else {
+            Url::parse_with_params(&text, params)
+        };
+        url.map_err(|e| KlaviyoError::Config(e.to_string()))
     }
 
     async fn all_pages(&self, first: Url, what: &str) -> Result<Vec<Resource>, KlaviyoError> {
