@@ -26,6 +26,16 @@ pub struct Settings {
     /// OAuth apps by platform key, for the "connect with OAuth" flow.
     pub oauth: HashMap<String, OAuthApp>,
     pub escalation: EscalationSettings,
+    pub bench: BenchSettings,
+}
+
+/// Switches for measuring the agent loop alone. Off in any real deployment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BenchSettings {
+    /// `get_marketing_performance` returns a small fixed result instead of calling
+    /// the platforms, so a benchmark compares loops, not connectors.
+    pub fixed_tool: bool,
 }
 
 /// When and how conversations go to human experts.
@@ -221,6 +231,7 @@ impl Default for Settings {
             secrets: SecretSettings::default(),
             oauth: HashMap::new(),
             escalation: EscalationSettings::default(),
+            bench: BenchSettings::default(),
         }
     }
 }

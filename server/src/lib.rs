@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod escalations;
+pub mod fixed_tool;
 pub mod hub;
 pub mod startup;
 pub mod state;

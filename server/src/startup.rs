@@ -5,6 +5,7 @@ use crate::api;
 use crate::api::limits::RateLimiter;
 use crate::config::{ProviderSettings, Settings};
 use crate::cache::TtlCache;
+use crate::fixed_tool::FixedResultTool;
 use crate::hub::ConversationHub;
 use crate::state::{AppState, TurnLocks};
 use omnify_agent::escalation::{EscalateTool, EscalationDesk};
@@ -72,7 +73,13 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         settings.escalation.policy.clone(),
     ));
     let mut tools = ToolRegistry::new();
-    tools.register(Arc::new(PerformanceTool::new(directory.clone())), &AD_PLATFORMS, UserRole::Member);
+    let performance = PerformanceTool::new(directory.clone());
+    if settings.bench.fixed_tool {
+        tracing::warn!("bench.fixed_tool is on: get_marketing_performance returns fixed numbers");
+        tools.register(Arc::new(FixedResultTool::like(&performance)), &AD_PLATFORMS, UserRole::Member);
+    } else {
+        tools.register(Arc::new(performance), &AD_PLATFORMS, UserRole::Member);
+    }
     tools.register(Arc::new(EscalateTool::new(desk.clone())), &[], UserRole::Visitor);
 
     let agent = Agent::new(

@@ -55,7 +55,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,16,128")]
     concurrency: Vec<usize>,
     /// Which servers to measure.
-    #[arg(long, value_delimiter = ',', default_value = "omnify,agents-sdk")]
+    #[arg(long, value_delimiter = ',', default_value = "omnify,omnify-emulator,agents-sdk")]
     targets: Vec<Target>,
     /// The Omnify binary (build it with `cargo build --release -p omnify-server`).
     #[arg(long, default_value = "target/release/omnify")]
@@ -73,7 +73,10 @@ struct Args {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Target {
+    /// Omnify with `bench.fixed_tool`: the tool returns a small fixed result, as the peer's does.
     Omnify,
+    /// Omnify with its real tool, reading the local Meta emulator over HTTP.
+    OmnifyEmulator,
     AgentsSdk,
 }
 
@@ -81,6 +84,7 @@ impl Target {
     fn label(self) -> &'static str {
         match self {
             Self::Omnify => "Omnify",
+            Self::OmnifyEmulator => "Omnify (real tool via emulator)",
             Self::AgentsSdk => "Agents SDK",
         }
     }
@@ -219,7 +223,8 @@ impl Server {
 
 async fn start(args: &Args, target: Target, model_url: &str) -> Result<Server> {
     match target {
-        Target::Omnify => start_omnify(&args.omnify_bin, model_url).await,
+        Target::Omnify => start_omnify(&args.omnify_bin, model_url, true).await,
+        Target::OmnifyEmulator => start_omnify(&args.omnify_bin, model_url, false).await,
         Target::AgentsSdk => start_agents_sdk(&args.sdk_dir, model_url).await,
     }
 }
@@ -230,7 +235,7 @@ fn log_file(dir: &tempfile::TempDir) -> Result<std::fs::File> {
 
 /// `omnify serve --port 0` on a fresh data directory, configured through the
 /// environment; the API key and the address come from its banner.
-async fn start_omnify(bin: &Path, model_url: &str) -> Result<Server> {
+async fn start_omnify(bin: &Path, model_url: &str, fixed_tool: bool) -> Result<Server> {
     let bin = bin.canonicalize().with_context(|| {
         format!(
             "{} not found; build it with `cargo build --release -p omnify-server`",
@@ -248,6 +253,7 @@ async fn start_omnify(bin: &Path, model_url: &str) -> Result<Server> {
         .env("OMNIFY_SERVER__RATE_LIMIT_PER_MINUTE", "100000000")
         .env("OMNIFY_DEMO__TODAY", TODAY)
         .env("OMNIFY_LOG__FILTER", "warn")
+        .env("OMNIFY_BENCH__FIXED_TOOL", if fixed_tool { "true" } else { "false" })
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file(&dir)?)
@@ -409,7 +415,7 @@ async fn probe(client: &reqwest::Client, server: &Server, target: Target) -> Res
     if reply["reply"].as_str().is_none_or(str::is_empty) {
         bail!("the first turn has no reply: {body}");
     }
-    if target == Target::Omnify {
+    if target != Target::AgentsSdk {
         let tool_ok = reply["tool_calls"][0]["ok"].as_bool() == Some(true);
         if !tool_ok {
             bail!("the first turn's tool call did not succeed: {body}");
@@ -745,12 +751,13 @@ fn command_line(args: &Args) -> String {
         let levels: Vec<String> = args.concurrency.iter().map(usize::to_string).collect();
         let _ = write!(c, " --concurrency {}", levels.join(","));
     }
-    if args.targets != [Target::Omnify, Target::AgentsSdk] {
+    if args.targets != [Target::Omnify, Target::OmnifyEmulator, Target::AgentsSdk] {
         let names: Vec<&str> = args
             .targets
             .iter()
             .map(|t| match t {
                 Target::Omnify => "omnify",
+                Target::OmnifyEmulator => "omnify-emulator",
                 Target::AgentsSdk => "agents-sdk",
             })
             .collect();

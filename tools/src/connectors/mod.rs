@@ -4,6 +4,7 @@
 //! implements [`AdPlatform`], the one seam the cross-platform tools depend on.
 
 pub mod attempts;
+pub mod gohighlevel;
 pub mod google_ads;
 pub mod hubspot;
 pub mod klaviyo;
