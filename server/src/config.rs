@@ -149,6 +149,10 @@ pub struct PlatformSettings {
     pub meta: MetaSettings,
     pub google_ads: ApiSettings,
     pub tiktok: ApiSettings,
+    /// Empty `base_url`: each shop's own `https://{shop}.myshopify.com`.
+    pub shopify: ApiSettings,
+    pub stripe: ApiSettings,
+    pub triplewhale: ApiSettings,
 }
 
 /// Where a platform's real API is, for stored connections; versions expire, so they
@@ -174,6 +178,17 @@ impl Default for PlatformSettings {
             tiktok: ApiSettings {
                 base_url: "https://business-api.tiktok.com/open_api".into(),
                 api_version: "v1.3".into(),
+                token_url: String::new(),
+            },
+            shopify: ApiSettings { base_url: String::new(), api_version: "2026-10".into(), token_url: String::new() },
+            stripe: ApiSettings {
+                base_url: "https://api.stripe.com".into(),
+                api_version: "2025-03-31.basil".into(),
+                token_url: String::new(),
+            },
+            triplewhale: ApiSettings {
+                base_url: "https://api.triplewhale.com".into(),
+                api_version: "v2".into(),
                 token_url: String::new(),
             },
         }

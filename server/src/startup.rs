@@ -20,7 +20,10 @@ use crate::connections::platforms::{self, BuildContext, Credentials, PlatformCon
 use crate::connections::{Connections, keys};
 use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
-use omnify_tools::{Brand, ClientDirectory, PerformanceTool, PlatformClients};
+use omnify_tools::{
+    AttributionSummaryTool, Brand, ClientDirectory, PerformanceTool, PlatformClients, StoreSalesTool,
+    SubscriptionMetricsTool,
+};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +83,9 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     } else {
         tools.register(Arc::new(performance), &AD_PLATFORMS, UserRole::Member);
     }
+    tools.register(Arc::new(StoreSalesTool::new(directory.clone())), &["shopify"], UserRole::Member);
+    tools.register(Arc::new(SubscriptionMetricsTool::new(directory.clone())), &["stripe"], UserRole::Member);
+    tools.register(Arc::new(AttributionSummaryTool::new(directory.clone())), &["triplewhale"], UserRole::Member);
     tools.register(Arc::new(EscalateTool::new(desk.clone())), &[], UserRole::Visitor);
 
     let agent = Agent::new(

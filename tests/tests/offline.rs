@@ -148,3 +148,21 @@ async fn a_comparison_across_ad_platforms_reads_each_of_them() {
         assert!(reply.contains(name), "{name} in {reply}");
     }
 }
+
+#[tokio::test]
+async fn commerce_questions_reach_shopify_stripe_and_triple_whale() {
+    let app = spawn_app(Options::default()).await;
+    for (question, tool, source) in [
+        ("what were our Shopify sales last week?", "get_store_sales", "Shopify"),
+        ("how is MRR and subscriber churn this month?", "get_subscription_metrics", "Stripe"),
+        ("what does Triple Whale attribution say for the last 30 days?", "get_attribution_summary", "Triple Whale"),
+    ] {
+        let r = app.chat(question).await;
+        assert_eq!(r.status, 200, "{question}: {:?}", r.body);
+        let call = &r.body["tool_calls"][0];
+        assert_eq!(call["name"], tool, "{question}: {:?}", r.body);
+        assert_eq!(call["ok"], true, "{question}: {call}");
+        let reply = r.body["reply"].as_str().unwrap();
+        assert!(reply.contains(&format!("Source: {source}")), "{question}: {reply}");
+    }
+}

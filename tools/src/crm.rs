@@ -5,6 +5,7 @@
 
 /// The date-range argument, shared with the e-mail tool.
 pub(crate) mod args;
+mod gohighlevel;
 mod hubspot;
 pub mod pipeline_metrics;
 mod pipeline_tool;

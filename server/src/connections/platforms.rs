@@ -6,6 +6,7 @@ use omnify_core::{DateRange, Secret};
 use omnify_tools::connectors::Detail;
 use omnify_tools::sandbox::RunningSandbox;
 use omnify_tools::{
+    ShopifyClient, ShopifyConfig, StripeClient, StripeConfig, TripleWhaleClient, TripleWhaleConfig,
     GoogleAdsClient, GoogleAdsConfig, MetaAdsClient, MetaConfig, OAuthCredentials, PlatformClients, TikTokClient,
     TikTokConfig, TokenListener,
 };
@@ -248,6 +249,75 @@ impl PlatformConnector for TikTok {
     }
 }
 
+fn yesterday(today: chrono::NaiveDate) -> DateRange {
+    let d = today - chrono::Duration::days(1);
+    DateRange { since: d, until: d }
+}
+
+/// A platform whose client is one object looked up by key, built from one secret
+/// credential and the account id: Shopify, Stripe, TripleWhale…
+macro_rules! simple_connector {
+    ($name:ident, $key:literal, $display:literal, $field:literal, $config:ident, $client:ident,
+     sandbox: |$sb:ident, $brand:ident| ($account:expr, $url:expr),
+     test: |$c:ident, $today:ident| $test:expr) => {
+        pub struct $name {
+            pub settings: crate::config::ApiSettings,
+        }
+
+        #[async_trait]
+        impl PlatformConnector for $name {
+            fn key(&self) -> &'static str {
+                $key
+            }
+            fn display_name(&self) -> &'static str {
+                $display
+            }
+            fn required_fields(&self) -> &'static [&'static str] {
+                &[$field]
+            }
+            fn add_client(
+                &self,
+                clients: &mut PlatformClients,
+                account_id: &str,
+                credentials: &Credentials,
+                ctx: &BuildContext,
+            ) -> Result<(), ConnectError> {
+                let mut config = $config::new(field(credentials, $display, $field)?, account_id);
+                if !self.settings.api_version.is_empty() {
+                    config.api_version = self.settings.api_version.clone();
+                }
+                if let Some(e) = &ctx.endpoints {
+                    config.base_url = e.api.clone();
+                } else if !self.settings.base_url.is_empty() {
+                    config.base_url = self.settings.base_url.clone();
+                }
+                let client = $client::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+                clients.insert($key, Arc::new(client));
+                Ok(())
+            }
+            async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
+                let $c = clients.get::<$client>($key).ok_or_else(|| format!("{} is not connected", $display))?;
+                let $today = today;
+                $test.await.map(|_| ()).map_err(|e| e.to_string())
+            }
+            fn sandbox(&self, $sb: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
+                let $brand = $sb.meta().brand().clone();
+                (($account).to_string(), token_credentials($field, token), Endpoints { api: $url, token: None })
+            }
+        }
+    };
+}
+
+simple_connector!(Shopify, "shopify", "Shopify", "access_token", ShopifyConfig, ShopifyClient,
+    sandbox: |sb, brand| (brand.shopify.shop_domain.clone(), sb.shopify_base_url()),
+    test: |c, today| { let _ = today; c.shop() });
+simple_connector!(Stripe, "stripe", "Stripe", "secret_key", StripeConfig, StripeClient,
+    sandbox: |sb, brand| (brand.stripe.account_id.clone(), sb.stripe_base_url()),
+    test: |c, today| c.charges(yesterday(today)));
+simple_connector!(TripleWhale, "triplewhale", "Triple Whale", "api_key", TripleWhaleConfig, TripleWhaleClient,
+    sandbox: |sb, brand| (brand.triplewhale.shop_domain.clone(), sb.triplewhale_base_url()),
+    test: |c, today| c.summary_metrics(yesterday(today)));
+
 /// Every platform Omnify can connect.
 pub fn all(settings: &crate::config::Settings) -> Vec<Arc<dyn PlatformConnector>> {
     let p = &settings.platforms;
@@ -259,5 +329,8 @@ pub fn all(settings: &crate::config::Settings) -> Vec<Arc<dyn PlatformConnector>
             token_url: p.google_ads.token_url.clone(),
         }),
         Arc::new(TikTok { api_version: p.tiktok.api_version.clone(), base_url: p.tiktok.base_url.clone() }),
+        Arc::new(Shopify { settings: p.shopify.clone() }),
+        Arc::new(Stripe { settings: p.stripe.clone() }),
+        Arc::new(TripleWhale { settings: p.triplewhale.clone() }),
     ]
 }

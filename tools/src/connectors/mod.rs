@@ -8,6 +8,7 @@ pub mod gohighlevel;
 pub mod google_ads;
 pub mod hubspot;
 pub mod klaviyo;
+pub mod linkedin;
 pub mod meta;
 pub mod oauth;
 pub mod tiktok;

@@ -13,12 +13,14 @@ pub mod campaign_changes;
 pub mod google_ads;
 pub mod oauth;
 pub mod tiktok;
+pub mod linkedin;
 pub mod harness;
 pub mod shopify;
 pub mod stripe;
 pub mod triplewhale;
 pub mod hubspot;
 pub mod klaviyo;
+pub mod gohighlevel;
 mod prng;
 
 use axum::Router;
@@ -49,6 +51,10 @@ pub const HUBSPOT_PREFIX: &str = "/hubspot";
 /// Path prefix of the Klaviyo API emulator (stands in for `https://a.klaviyo.com`).
 pub const KLAVIYO_PREFIX: &str = "/klaviyo";
 
+/// Path prefix of the GoHighLevel API emulator (stands in for
+/// `https://services.leadconnectorhq.com`).
+pub const GOHIGHLEVEL_PREFIX: &str = "/gohighlevel";
+
 /// Path prefix of the Google OAuth2 token endpoint emulator (`{prefix}/token`), shared by
 /// Google Ads and YouTube.
 pub const GOOGLE_OAUTH_PREFIX: &str = "/google-oauth";
@@ -59,6 +65,12 @@ pub const GOOGLE_ADS_PREFIX: &str = "/google-ads";
 /// Path prefix of the TikTok Marketing API emulator (stands in for `…/open_api`).
 pub const TIKTOK_PREFIX: &str = "/tiktok/open_api";
 
+/// Path prefix of the LinkedIn Marketing API emulator (stands in for `https://api.linkedin.com/rest`).
+pub const LINKEDIN_PREFIX: &str = "/linkedin/rest";
+
+/// Path prefix of LinkedIn's OAuth2 endpoints (`{prefix}/accessToken`).
+pub const LINKEDIN_OAUTH_PREFIX: &str = "/linkedin/oauth/v2";
+
 /// Handles to every platform emulator serving one brand.
 #[derive(Clone)]
 pub struct Emulators {
@@ -67,12 +79,17 @@ pub struct Emulators {
     pub google_oauth: oauth::OAuthServer,
     pub google_ads: google_ads::GoogleAdsEmulator,
     pub tiktok: tiktok::TikTokEmulator,
+    /// LinkedIn's token endpoint: rotates the refresh token on every refresh.
+    pub linkedin_oauth: oauth::OAuthServer,
+    pub linkedin: linkedin::LinkedInEmulator,
     pub shopify: shopify::ShopifyEmulator,
     pub stripe: stripe::StripeEmulator,
     pub triplewhale: triplewhale::TripleWhaleEmulator,
     pub hubspot: hubspot::HubSpotEmulator,
     /// Accepts `access_token` as the private API key.
     pub klaviyo: klaviyo::KlaviyoEmulator,
+    /// Accepts `access_token` as a private integration token.
+    pub gohighlevel: gohighlevel::GoHighLevelEmulator,
 }
 
 impl Emulators {
@@ -80,12 +97,17 @@ impl Emulators {
     pub fn new(brand: Arc<Brand>, access_token: String) -> Self {
         // On OAuth platforms `access_token` is also the valid refresh token.
         let google_oauth = oauth::OAuthServer::new(oauth::TokenFlavor::Google, &access_token);
+        let linkedin_oauth =
+            oauth::OAuthServer::new(oauth::TokenFlavor::LinkedIn, &access_token);
         Self {
             google_ads: google_ads::GoogleAdsEmulator::new(brand.clone(), google_oauth.clone()),
             google_oauth,
             tiktok: tiktok::TikTokEmulator::new(brand.clone(), access_token.clone()),
+            linkedin: linkedin::LinkedInEmulator::new(brand.clone(), linkedin_oauth.clone()),
+            linkedin_oauth,
             hubspot: hubspot::HubSpotEmulator::new(brand.clone(), access_token.clone()),
             klaviyo: klaviyo::KlaviyoEmulator::new(brand.clone(), access_token.clone()),
+            gohighlevel: gohighlevel::GoHighLevelEmulator::new(brand.clone(), access_token.clone()),
             shopify: shopify::ShopifyEmulator::new(brand.clone(), access_token.clone()),
             stripe: stripe::StripeEmulator::new(brand.clone(), access_token.clone()),
             triplewhale: triplewhale::TripleWhaleEmulator::new(brand.clone(), access_token.clone()),
@@ -101,11 +123,17 @@ impl Emulators {
             .nest(GOOGLE_OAUTH_PREFIX, self.google_oauth.router("/token"))
             .nest(GOOGLE_ADS_PREFIX, self.google_ads.router())
             .nest(TIKTOK_PREFIX, self.tiktok.router())
+            .nest(LINKEDIN_PREFIX, self.linkedin.router())
+            .nest(
+                LINKEDIN_OAUTH_PREFIX,
+                self.linkedin_oauth.router("/accessToken"),
+            )
             .nest(SHOPIFY_PREFIX, self.shopify.router())
             .nest(STRIPE_PREFIX, self.stripe.router())
             .nest(TRIPLEWHALE_PREFIX, self.triplewhale.router())
             .nest(HUBSPOT_PREFIX, self.hubspot.router())
             .nest(KLAVIYO_PREFIX, self.klaviyo.router())
+            .nest(GOHIGHLEVEL_PREFIX, self.gohighlevel.router())
     }
 }
 
@@ -171,6 +199,21 @@ impl RunningSandbox {
         format!("{}{TIKTOK_PREFIX}", self.base_url())
     }
 
+    /// What to put in `LinkedInConfig::base_url`.
+    pub fn linkedin_base_url(&self) -> String {
+        format!("{}{LINKEDIN_PREFIX}", self.base_url())
+    }
+
+    /// What to put in `OAuthCredentials::token_url` for LinkedIn Ads.
+    pub fn linkedin_token_url(&self) -> String {
+        format!("{}{LINKEDIN_OAUTH_PREFIX}/accessToken", self.base_url())
+    }
+
+    /// Fault injection, OAuth and request counts for the LinkedIn emulator.
+    pub fn linkedin(&self) -> &linkedin::LinkedInEmulator {
+        &self.emulators.linkedin
+    }
+
     pub fn tiktok(&self) -> &tiktok::TikTokEmulator {
         &self.emulators.tiktok
     }
@@ -202,6 +245,16 @@ impl RunningSandbox {
     /// Fault injection, reporting limits and request log of the Klaviyo emulator.
     pub fn klaviyo(&self) -> &klaviyo::KlaviyoEmulator {
         &self.emulators.klaviyo
+    }
+
+    /// What to put in `GoHighLevelConfig::base_url` to talk to the GoHighLevel emulator.
+    pub fn gohighlevel_base_url(&self) -> String {
+        format!("{}{GOHIGHLEVEL_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection, OAuth and request log of the GoHighLevel emulator.
+    pub fn gohighlevel(&self) -> &gohighlevel::GoHighLevelEmulator {
+        &self.emulators.gohighlevel
     }
 
     /// What to put in `ShopifyConfig::base_url` to talk to the Shopify emulator.

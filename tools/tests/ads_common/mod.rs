@@ -84,3 +84,33 @@ pub fn tiktok_config(sandbox: &RunningSandbox) -> omnify_tools::connectors::tikt
 pub fn tiktok_client(sandbox: &RunningSandbox) -> omnify_tools::connectors::tiktok::TikTokClient {
     omnify_tools::connectors::tiktok::TikTokClient::new(tiktok_config(sandbox)).unwrap()
 }
+
+/// LinkedIn credentials whose refresh token the sandbox's LinkedIn token endpoint accepts.
+pub fn linkedin_oauth(sandbox: &RunningSandbox) -> OAuthCredentials {
+    OAuthCredentials::new(
+        sandbox.linkedin_token_url(),
+        "sandbox-client",
+        Secret::new("sandbox-secret"),
+        Secret::new(TOKEN),
+    )
+}
+
+pub fn linkedin_config(
+    sandbox: &RunningSandbox,
+) -> omnify_tools::connectors::linkedin::LinkedInConfig {
+    omnify_tools::connectors::linkedin::LinkedInConfig {
+        base_url: sandbox.linkedin_base_url(),
+        backoff: fast_backoff(),
+        timeout: Duration::from_secs(5),
+        ..omnify_tools::connectors::linkedin::LinkedInConfig::new(
+            linkedin_oauth(sandbox),
+            omnify_tools::sandbox::brand::linkedin::ACCOUNT_ID,
+        )
+    }
+}
+
+pub fn linkedin_client(
+    sandbox: &RunningSandbox,
+) -> omnify_tools::connectors::linkedin::LinkedInClient {
+    omnify_tools::connectors::linkedin::LinkedInClient::new(linkedin_config(sandbox)).unwrap()
+}

@@ -60,7 +60,11 @@ impl GoHighLevelClient {
 }
 
 pub fn to_contact(c: &WireContact) -> Result<Contact, GoHighLevelError> {
-    let name = [c.first_name.as_deref(), c.last_name.as_deref()]
+    // The search endpoint may send only the lower-cased names.
+    let name = [
+        c.first_name.as_deref().or(c.first_name_lower_case.as_deref()),
+        c.last_name.as_deref().or(c.last_name_lower_case.as_deref()),
+    ]
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())

@@ -272,7 +272,12 @@ impl LinkedInClient {
             }
             let page: Page = serde_json::from_value(self.get(self.url(path, &query)?).await?)
                 .map_err(|e| LinkedInError::Malformed(e.to_string()))?;
-            tracing::debug!(path, page_number, rows = page.elements.len(), "linkedin page");
+            tracing::debug!(
+                path,
+                page_number,
+                rows = page.elements.len(),
+                "linkedin page"
+            );
             elements.extend(page.elements);
             match page
                 .metadata

@@ -11,8 +11,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub(crate) const ACCOUNT_URN: &str = "urn:li:sponsoredAccount:";
-pub(crate) const CAMPAIGN_URN: &str = "urn:li:sponsoredCampaign:";
-pub(crate) const CREATIVE_URN: &str = "urn:li:sponsoredCreative:";
 
 /// A URN as a Rest.li query value: its colons percent-encoded, as LinkedIn requires.
 pub(crate) fn encode_urn(urn: &str) -> String {
@@ -247,7 +245,10 @@ mod tests {
         assert_eq!((row.website_conversions, row.leads), (3, 12));
         assert_eq!(row.conversion_value, Decimal::ZERO);
         let bad = serde_json::json!({"dateRange":{"start":{"year":2025,"month":6,"day":1}},"costInLocalCurrency":"1,2"});
-        assert!(matches!(analytics_row(bad), Err(LinkedInError::Malformed(_))));
+        assert!(matches!(
+            analytics_row(bad),
+            Err(LinkedInError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(accounts, ["urn:li:sponsoredAccount:5110"]);
         let latest = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let (s, e) = date_range(&q.params["dateRange"], latest).unwrap();
-        assert_eq!((s.to_string(), e.to_string()), ("2025-06-01".into(), "2025-06-30".into()));
+        assert_eq!(
+            (s.to_string(), e.to_string()),
+            ("2025-06-01".into(), "2025-06-30".into())
+        );
         let raw = parse_query(Some("accounts=List(urn:li:sponsoredAccount:5110)"));
         assert_eq!(raw.unencoded_urn.as_deref(), Some("accounts"));
         assert_eq!(
