@@ -15,16 +15,25 @@ pub struct TtlCache<K, V> {
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     pub fn new(ttl: Duration, max_entries: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), ttl, max_entries }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            ttl,
+            max_entries,
+        }
     }
 
     pub fn get(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        entries.get(key).filter(|(_, at)| at.elapsed() < self.ttl).map(|(v, _)| v.clone())
+        entries
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(v, _)| v.clone())
     }
 
     pub fn insert(&self, key: K, value: V) {
-        let Ok(mut entries) = self.entries.lock() else { return };
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
         if entries.len() >= self.max_entries {
             let ttl = self.ttl;
             entries.retain(|_, (_, at)| at.elapsed() < ttl);

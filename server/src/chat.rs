@@ -46,26 +46,31 @@ pub async fn answer(
     role: UserRole,
     events: Option<UnboundedSender<OutboundEvent>>,
 ) -> Result<Answer, ChatError> {
-    let (conversation_id, message_id, first_message) = match state.store.record_inbound(&inbound).await? {
-        InboundOutcome::New {
-            conversation_id,
-            message_id,
-            new_conversation,
-        } => (conversation_id, message_id, new_conversation.then(|| inbound.text.clone())),
-        InboundOutcome::Duplicate {
-            conversation_id,
-            message_id,
-        } => {
-            return Ok(match state.store.reply_to(&message_id).await? {
-                Some(reply) => Answer::AlreadyAnswered {
-                    conversation_id,
-                    message_id: reply.id,
-                    reply: reply.text,
-                },
-                None => Answer::InProgress { conversation_id },
-            });
-        }
-    };
+    let (conversation_id, message_id, first_message) =
+        match state.store.record_inbound(&inbound).await? {
+            InboundOutcome::New {
+                conversation_id,
+                message_id,
+                new_conversation,
+            } => (
+                conversation_id,
+                message_id,
+                new_conversation.then(|| inbound.text.clone()),
+            ),
+            InboundOutcome::Duplicate {
+                conversation_id,
+                message_id,
+            } => {
+                return Ok(match state.store.reply_to(&message_id).await? {
+                    Some(reply) => Answer::AlreadyAnswered {
+                        conversation_id,
+                        message_id: reply.id,
+                        reply: reply.text,
+                    },
+                    None => Answer::InProgress { conversation_id },
+                });
+            }
+        };
     let stored = StoredTurn {
         tenant_id: &inbound.tenant_id,
         conversation_id: &conversation_id,
@@ -91,11 +96,18 @@ pub async fn run_stored(
     role: UserRole,
     events: Option<UnboundedSender<OutboundEvent>>,
 ) -> Result<Answer, ChatError> {
-    let StoredTurn { tenant_id, conversation_id, message_id, first_message } = turn;
+    let StoredTurn {
+        tenant_id,
+        conversation_id,
+        message_id,
+        first_message,
+    } = turn;
     let lock = state.turn_locks.get(conversation_id);
     let _turn = lock.lock().await;
     // A conversation that just started is with the bot; any other may have been handed over.
-    if first_message.is_none() && state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot {
+    if first_message.is_none()
+        && state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot
+    {
         relay_to_expert(state, conversation_id, message_id).await?;
         return Ok(Answer::WithExpert {
             conversation_id: conversation_id.to_string(),
@@ -140,10 +152,17 @@ pub async fn run_stored(
 
 /// A human owns the conversation: the bot stays silent and the message waits for the
 /// expert in the escalation (the console and expert API show it with the history).
-async fn relay_to_expert(state: &AppState, conversation_id: &str, message_id: &str) -> Result<(), ChatError> {
+async fn relay_to_expert(
+    state: &AppState,
+    conversation_id: &str,
+    message_id: &str,
+) -> Result<(), ChatError> {
     state.store.mark_relayed(message_id).await?;
     if let Some(escalation) = state.store.open_escalation_for(conversation_id).await? {
-        state.store.log_event(&escalation.id, "user_message", "relayed to the expert").await?;
+        state
+            .store
+            .log_event(&escalation.id, "user_message", "relayed to the expert")
+            .await?;
     }
     Ok(())
 }

@@ -52,7 +52,11 @@ pub struct EscalationSettings {
 
 impl Default for EscalationSettings {
     fn default() -> Self {
-        Self { sla: Default::default(), policy: Default::default(), reroute_interval_secs: 30 }
+        Self {
+            sla: Default::default(),
+            policy: Default::default(),
+            reroute_interval_secs: 30,
+        }
     }
 }
 
@@ -153,6 +157,10 @@ pub struct PlatformSettings {
     pub shopify: ApiSettings,
     pub stripe: ApiSettings,
     pub triplewhale: ApiSettings,
+    pub hubspot: ApiSettings,
+    /// `api_version` is Klaviyo's dated `revision` header.
+    pub klaviyo: ApiSettings,
+    pub gohighlevel: ApiSettings,
 }
 
 /// Where a platform's real API is, for stored connections; versions expire, so they
@@ -180,7 +188,11 @@ impl Default for PlatformSettings {
                 api_version: "v1.3".into(),
                 token_url: String::new(),
             },
-            shopify: ApiSettings { base_url: String::new(), api_version: "2026-10".into(), token_url: String::new() },
+            shopify: ApiSettings {
+                base_url: String::new(),
+                api_version: "2026-10".into(),
+                token_url: String::new(),
+            },
             stripe: ApiSettings {
                 base_url: "https://api.stripe.com".into(),
                 api_version: "2025-03-31.basil".into(),
@@ -189,6 +201,21 @@ impl Default for PlatformSettings {
             triplewhale: ApiSettings {
                 base_url: "https://api.triplewhale.com".into(),
                 api_version: "v2".into(),
+                token_url: String::new(),
+            },
+            hubspot: ApiSettings {
+                base_url: "https://api.hubapi.com".into(),
+                api_version: "v3".into(),
+                token_url: String::new(),
+            },
+            klaviyo: ApiSettings {
+                base_url: "https://a.klaviyo.com".into(),
+                api_version: "2026-10-15".into(),
+                token_url: String::new(),
+            },
+            gohighlevel: ApiSettings {
+                base_url: "https://services.leadconnectorhq.com".into(),
+                api_version: "2021-07-28".into(),
                 token_url: String::new(),
             },
         }

@@ -5,7 +5,9 @@
 //! whichever surface the expert uses.
 
 use crate::state::AppState;
-use omnify_core::{ConversationMode, Escalation, EscalationStore, Expert, OutboundEvent, StoreError};
+use omnify_core::{
+    ConversationMode, Escalation, EscalationStore, Expert, OutboundEvent, StoreError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -28,11 +30,24 @@ pub async fn visible(state: &AppState, expert: &Expert, id: &str) -> Result<Esca
 }
 
 /// Tell the user and store it, so the history shows it too.
-async fn announce(state: &AppState, conversation_id: &str, status: &str, expert: &Expert, message: String) -> Result<(), DeskError> {
-    state.store.add_system_message(conversation_id, &message).await?;
+async fn announce(
+    state: &AppState,
+    conversation_id: &str,
+    status: &str,
+    expert: &Expert,
+    message: String,
+) -> Result<(), DeskError> {
+    state
+        .store
+        .add_system_message(conversation_id, &message)
+        .await?;
     state.hub.publish(
         conversation_id,
-        &OutboundEvent::Handoff { status: status.into(), expert: Some(expert.name.clone()), message },
+        &OutboundEvent::Handoff {
+            status: status.into(),
+            expert: Some(expert.name.clone()),
+            message,
+        },
     );
     Ok(())
 }
@@ -40,40 +55,88 @@ async fn announce(state: &AppState, conversation_id: &str, status: &str, expert:
 pub async fn claim(state: &AppState, expert: &Expert, id: &str) -> Result<Escalation, DeskError> {
     let escalation = visible(state, expert, id).await?;
     if !state.store.claim(id, &expert.id).await? {
-        return Err(DeskError::Conflict("this escalation was already claimed or is closed".into()));
+        return Err(DeskError::Conflict(
+            "this escalation was already claimed or is closed".into(),
+        ));
     }
-    state.store.log_event(id, "claimed", &format!("claimed by {}", expert.name)).await?;
-    announce(state, &escalation.conversation_id, "joined", expert, format!("{} joined the conversation.", expert.name)).await?;
+    state
+        .store
+        .log_event(id, "claimed", &format!("claimed by {}", expert.name))
+        .await?;
+    announce(
+        state,
+        &escalation.conversation_id,
+        "joined",
+        expert,
+        format!("{} joined the conversation.", expert.name),
+    )
+    .await?;
     visible(state, expert, id).await
 }
 
 /// An expert's message, stored and delivered to the user's channel.
-pub async fn reply(state: &AppState, expert: &Expert, id: &str, text: &str) -> Result<String, DeskError> {
+pub async fn reply(
+    state: &AppState,
+    expert: &Expert,
+    id: &str,
+    text: &str,
+) -> Result<String, DeskError> {
     let escalation = held(state, expert, id).await?;
-    let message_id = state.store.add_expert_message(&escalation.conversation_id, &expert.name, text).await?;
-    state.store.log_event(id, "expert_message", &format!("{} replied", expert.name)).await?;
+    let message_id = state
+        .store
+        .add_expert_message(&escalation.conversation_id, &expert.name, text)
+        .await?;
+    state
+        .store
+        .log_event(id, "expert_message", &format!("{} replied", expert.name))
+        .await?;
     state.hub.publish(
         &escalation.conversation_id,
-        &OutboundEvent::ExpertMessage { author: expert.name.clone(), text: text.to_string() },
+        &OutboundEvent::ExpertMessage {
+            author: expert.name.clone(),
+            text: text.to_string(),
+        },
     );
     Ok(message_id)
 }
 
 /// Hand the conversation back to the bot (or close it) with the expert's summary,
 /// which the bot follows from then on.
-pub async fn resolve(state: &AppState, expert: &Expert, id: &str, summary: &str, close: bool) -> Result<Escalation, DeskError> {
+pub async fn resolve(
+    state: &AppState,
+    expert: &Expert,
+    id: &str,
+    summary: &str,
+    close: bool,
+) -> Result<Escalation, DeskError> {
     let escalation = held(state, expert, id).await?;
-    let then = if close { ConversationMode::Closed } else { ConversationMode::Bot };
+    let then = if close {
+        ConversationMode::Closed
+    } else {
+        ConversationMode::Bot
+    };
     if !state.store.resolve(id, &expert.id, summary, then).await? {
-        return Err(DeskError::Conflict("only the expert who claimed it can resolve it".into()));
+        return Err(DeskError::Conflict(
+            "only the expert who claimed it can resolve it".into(),
+        ));
     }
-    state.store.log_event(id, if close { "closed" } else { "resolved" }, summary).await?;
+    state
+        .store
+        .log_event(id, if close { "closed" } else { "resolved" }, summary)
+        .await?;
     let message = if close {
         format!("{} closed the conversation.", expert.name)
     } else {
         format!("{} handed the conversation back to Omnify.", expert.name)
     };
-    announce(state, &escalation.conversation_id, if close { "closed" } else { "left" }, expert, message).await?;
+    announce(
+        state,
+        &escalation.conversation_id,
+        if close { "closed" } else { "left" },
+        expert,
+        message,
+    )
+    .await?;
     visible(state, expert, id).await
 }
 
@@ -87,7 +150,8 @@ async fn held(state: &AppState, expert: &Expert, id: &str) -> Result<Escalation,
 
 /// Re-route escalations nobody claimed in time, every `reroute_interval_secs`.
 pub async fn watch_slas(state: AppState) {
-    let every = std::time::Duration::from_secs(state.settings.escalation.reroute_interval_secs.max(1));
+    let every =
+        std::time::Duration::from_secs(state.settings.escalation.reroute_interval_secs.max(1));
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;

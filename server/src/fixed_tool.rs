@@ -27,7 +27,8 @@ impl Tool for FixedResultTool {
     async fn call(&self, _ctx: &ToolContext, _args: Value) -> Result<ToolOutput, ToolError> {
         Ok(ToolOutput {
             data: json!({"spend": 1234.56, "revenue": 4321.0, "roas": 3.5}),
-            summary: "Spend $1,234.56, revenue $4,321.00, ROAS 3.50 (fixed benchmark result).".into(),
+            summary: "Spend $1,234.56, revenue $4,321.00, ROAS 3.50 (fixed benchmark result)."
+                .into(),
             provenance: vec![Provenance {
                 platform: "bench".into(),
                 account: "fixed".into(),

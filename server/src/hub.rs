@@ -41,25 +41,44 @@ impl Drop for Subscription {
 pub fn frame(conversation_id: &str, event: &OutboundEvent) -> String {
     let mut v = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
     if let serde_json::Value::Object(map) = &mut v {
-        map.insert("conversation_id".into(), serde_json::Value::String(conversation_id.to_string()));
+        map.insert(
+            "conversation_id".into(),
+            serde_json::Value::String(conversation_id.to_string()),
+        );
     }
     v.to_string()
 }
 
 impl ConversationHub {
-    pub fn subscribe(self: &Arc<Self>, conversation_id: &str, tx: UnboundedSender<String>) -> Subscription {
+    pub fn subscribe(
+        self: &Arc<Self>,
+        conversation_id: &str,
+        tx: UnboundedSender<String>,
+    ) -> Subscription {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut subs) = self.subscribers.lock() {
-            subs.entry(conversation_id.to_string()).or_default().push((id, tx));
+            subs.entry(conversation_id.to_string())
+                .or_default()
+                .push((id, tx));
         }
-        Subscription { hub: self.clone(), conversation_id: conversation_id.to_string(), id }
+        Subscription {
+            hub: self.clone(),
+            conversation_id: conversation_id.to_string(),
+            id,
+        }
     }
 
     /// Send to everyone watching; returns how many received it.
     pub fn publish(&self, conversation_id: &str, event: &OutboundEvent) -> usize {
         let text = frame(conversation_id, event);
-        let Ok(subs) = self.subscribers.lock() else { return 0 };
-        subs.get(conversation_id).map_or(0, |list| list.iter().filter(|(_, tx)| tx.send(text.clone()).is_ok()).count())
+        let Ok(subs) = self.subscribers.lock() else {
+            return 0;
+        };
+        subs.get(conversation_id).map_or(0, |list| {
+            list.iter()
+                .filter(|(_, tx)| tx.send(text.clone()).is_ok())
+                .count()
+        })
     }
 }
 
@@ -72,7 +91,10 @@ mod tests {
         let hub = Arc::new(ConversationHub::default());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let sub = hub.subscribe("c1", tx);
-        let event = OutboundEvent::ExpertMessage { author: "Ana".into(), text: "On it".into() };
+        let event = OutboundEvent::ExpertMessage {
+            author: "Ana".into(),
+            text: "On it".into(),
+        };
         assert_eq!(hub.publish("c1", &event), 1);
         assert_eq!(hub.publish("c2", &event), 0);
         let got: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();

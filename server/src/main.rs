@@ -92,17 +92,25 @@ async fn run(
 /// The emulators on their own, on a fixed or free port.
 async fn sandbox(settings: Settings, port: u16, token: String) -> anyhow::Result<()> {
     let end = settings.today() - chrono::Duration::days(1);
-    let brand = std::sync::Arc::new(omnify_tools::Brand::generate(omnify_tools::sandbox::brand::BrandConfig::new(
-        settings.demo.seed,
-        end,
-    )));
+    let brand = std::sync::Arc::new(omnify_tools::Brand::generate(
+        omnify_tools::sandbox::brand::BrandConfig::new(settings.demo.seed, end),
+    ));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let emulators = omnify_tools::sandbox::Emulators::new(brand.clone(), token.clone());
-    println!("Platform emulators for {} ({} to {}) on http://{addr}", brand.name, brand.start_date, brand.end_date);
+    println!(
+        "Platform emulators for {} ({} to {}) on http://{addr}",
+        brand.name, brand.start_date, brand.end_date
+    );
     println!("Access token: {token}");
-    println!("Meta Ads: http://{addr}{} (account {})", omnify_tools::sandbox::META_PREFIX, brand.meta.account_id);
-    axum::serve(listener, emulators.router()).with_graceful_shutdown(shutdown_signal()).await?;
+    println!(
+        "Meta Ads: http://{addr}{} (account {})",
+        omnify_tools::sandbox::META_PREFIX,
+        brand.meta.account_id
+    );
+    axum::serve(listener, emulators.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

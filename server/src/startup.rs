@@ -3,26 +3,26 @@
 
 use crate::api;
 use crate::api::limits::RateLimiter;
-use crate::config::{ProviderSettings, Settings};
 use crate::cache::TtlCache;
+use crate::config::{ProviderSettings, Settings};
+use crate::connections::platforms::{self, BuildContext, Credentials, PlatformConnector};
+use crate::connections::{Connections, keys};
 use crate::fixed_tool::FixedResultTool;
 use crate::hub::ConversationHub;
 use crate::state::{AppState, TurnLocks};
-use omnify_agent::escalation::{EscalateTool, EscalationDesk};
 use anyhow::Context;
+use omnify_agent::escalation::{EscalateTool, EscalationDesk};
 use omnify_agent::{Agent, PriceTable, ToolRegistry, TurnLimits, UserRole};
 use omnify_core::{ChatModel, Secret};
 use omnify_llm::offline::OfflineModel;
 use omnify_llm::openai::RetryPolicy;
 use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
 use omnify_store::SqlStore;
-use crate::connections::platforms::{self, BuildContext, Credentials, PlatformConnector};
-use crate::connections::{Connections, keys};
 use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
 use omnify_tools::{
-    AttributionSummaryTool, Brand, ClientDirectory, PerformanceTool, PlatformClients, StoreSalesTool,
-    SubscriptionMetricsTool,
+    AttributionSummaryTool, Brand, ClientDirectory, EmailPerformanceTool, PerformanceTool,
+    PipelineSummaryTool, PlatformClients, SearchCrmTool, StoreSalesTool, SubscriptionMetricsTool,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,14 +79,49 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     let performance = PerformanceTool::new(directory.clone());
     if settings.bench.fixed_tool {
         tracing::warn!("bench.fixed_tool is on: get_marketing_performance returns fixed numbers");
-        tools.register(Arc::new(FixedResultTool::like(&performance)), &AD_PLATFORMS, UserRole::Member);
+        tools.register(
+            Arc::new(FixedResultTool::like(&performance)),
+            &AD_PLATFORMS,
+            UserRole::Member,
+        );
     } else {
         tools.register(Arc::new(performance), &AD_PLATFORMS, UserRole::Member);
     }
-    tools.register(Arc::new(StoreSalesTool::new(directory.clone())), &["shopify"], UserRole::Member);
-    tools.register(Arc::new(SubscriptionMetricsTool::new(directory.clone())), &["stripe"], UserRole::Member);
-    tools.register(Arc::new(AttributionSummaryTool::new(directory.clone())), &["triplewhale"], UserRole::Member);
-    tools.register(Arc::new(EscalateTool::new(desk.clone())), &[], UserRole::Visitor);
+    tools.register(
+        Arc::new(StoreSalesTool::new(directory.clone())),
+        &["shopify"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(SubscriptionMetricsTool::new(directory.clone())),
+        &["stripe"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(AttributionSummaryTool::new(directory.clone())),
+        &["triplewhale"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(SearchCrmTool::new(directory.clone())),
+        &["hubspot", "gohighlevel"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(PipelineSummaryTool::new(directory.clone())),
+        &["hubspot", "gohighlevel"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(EmailPerformanceTool::new(directory.clone())),
+        &["klaviyo"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(EscalateTool::new(desk.clone())),
+        &[],
+        UserRole::Visitor,
+    );
 
     let agent = Agent::new(
         build_model(&settings)?,
@@ -142,23 +177,39 @@ async fn default_clients(
     if !meta.access_token.is_empty() {
         let mut creds = Credentials::new();
         creds.insert("access_token".into(), meta.access_token.expose().into());
-        platforms::Meta { api_version: meta.api_version.clone(), base_url: meta.base_url.clone() }
-            .add_client(&mut clients, &meta.ad_account_id, &creds, &BuildContext::default())?;
+        platforms::Meta {
+            api_version: meta.api_version.clone(),
+            base_url: meta.base_url.clone(),
+        }
+        .add_client(
+            &mut clients,
+            &meta.ad_account_id,
+            &creds,
+            &BuildContext::default(),
+        )?;
     }
     if !settings.demo.sandbox {
         return Ok((clients, None));
     }
     // The brand's data ends yesterday, like a real account's reports.
     let end = settings.today() - chrono::Duration::days(1);
-    let brand = Arc::new(Brand::generate(BrandConfig::new(settings.demo.seed, end)));
+    let brand = Brand::shared(BrandConfig::new(settings.demo.seed, end));
     let token = format!("sandbox-{}", uuid::Uuid::new_v4().simple());
-    let sandbox = spawn_sandbox(brand, token.clone()).await.context("cannot start the platform emulators")?;
+    let sandbox = spawn_sandbox(brand, token.clone())
+        .await
+        .context("cannot start the platform emulators")?;
     let configured = clients.connected();
     for connector in connectors.iter().filter(|c| !configured.contains(&c.key())) {
         let (account, creds, endpoints) = connector.sandbox(&sandbox, &token);
-        let ctx = BuildContext { endpoints: Some(endpoints), on_refresh: None };
+        let ctx = BuildContext {
+            endpoints: Some(endpoints),
+            on_refresh: None,
+        };
         connector.add_client(&mut clients, &account, &creds, &ctx)?;
     }
+    // Klaviyo's real reporting limit (2 reports a minute) would make a demo stall after
+    // one e-mail question; the client's limiter is tested against it elsewhere.
+    sandbox.klaviyo().set_reporting_limit(None);
     tracing::info!(url = %sandbox.base_url(), platforms = ?clients.connected(), "platform emulators serving the demo brand");
     Ok((clients, Some(sandbox)))
 }

@@ -3,13 +3,13 @@
 use crate::api::limits::RateLimiter;
 use crate::cache::TtlCache;
 use crate::config::Settings;
-use omnify_store::ApiKeyIdentity;
 use crate::connections::Connections;
 use crate::hub::ConversationHub;
 use omnify_agent::escalation::EscalationDesk;
-use omnify_tools::ClientDirectory;
 use omnify_agent::{Agent, TenantFacts};
+use omnify_store::ApiKeyIdentity;
 use omnify_store::SqlStore;
+use omnify_tools::ClientDirectory;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -45,19 +45,34 @@ impl AppState {
         let name = match self.tenant_names.get(&tenant_id.to_string()) {
             Some(name) => name,
             None => {
-                let name = self.store.tenant(tenant_id).await?.map(|t| t.name).unwrap_or_else(|| "your".to_string());
-                self.tenant_names.insert(tenant_id.to_string(), name.clone());
+                let name = self
+                    .store
+                    .tenant(tenant_id)
+                    .await?
+                    .map(|t| t.name)
+                    .unwrap_or_else(|| "your".to_string());
+                self.tenant_names
+                    .insert(tenant_id.to_string(), name.clone());
                 name
             }
         };
         let connected = match self.connections.clients(tenant_id).await {
-            Ok(clients) => clients.connected().into_iter().map(str::to_string).collect(),
+            Ok(clients) => clients
+                .connected()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             Err(e) => {
                 tracing::error!(tenant_id, error = %e, "cannot load the tenant's connections");
                 Vec::new()
             }
         };
-        Ok(TenantFacts { name, currency: "USD".into(), connected_platforms: connected, notes: Vec::new() })
+        Ok(TenantFacts {
+            name,
+            currency: "USD".into(),
+            connected_platforms: connected,
+            notes: Vec::new(),
+        })
     }
 }
 

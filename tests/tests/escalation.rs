@@ -10,16 +10,24 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn add_expert(app: &TestApp, name: &str, skills: &[&str]) -> String {
     let body = json!({"name": name, "email": format!("{}@agency.test", name.to_lowercase()), "skills": skills});
-    let r = app.post_raw("/api/v1/experts", Some(&app.api_key), body.to_string(), &[]).await;
+    let r = app
+        .post_raw("/api/v1/experts", Some(&app.api_key), body.to_string(), &[])
+        .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     r.body["token"].as_str().unwrap().to_string()
 }
 
-async fn expert_post(app: &TestApp, token: &str, path: &str, body: Value) -> omnify_tests::Response {
+async fn expert_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> omnify_tests::Response {
     app.post_raw(path, Some(token), body.to_string(), &[]).await
 }
 
@@ -35,7 +43,9 @@ async fn next_of(ws: &mut Socket, types: &[&str]) -> Value {
         }
         panic!("socket closed while waiting for {types:?}");
     };
-    tokio::time::timeout(Duration::from_secs(10), wait).await.expect("frame in time")
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("frame in time")
 }
 
 async fn say(ws: &mut Socket, conversation_id: Option<&str>, text: &str) {
@@ -50,10 +60,21 @@ async fn a_web_chat_user_gets_an_expert_and_the_bot_follows_the_decision() {
     let _cy = add_expert(&app, "Cy", &["crm"]).await;
     let mut ws = app.websocket().await;
 
-    say(&mut ws, None, "Can I talk to a human about our Meta budget?").await;
+    say(
+        &mut ws,
+        None,
+        "Can I talk to a human about our Meta budget?",
+    )
+    .await;
     let done = next_of(&mut ws, &["done", "error"]).await;
     assert_eq!(done["type"], "done", "{done}");
-    assert!(done["reply"].as_str().unwrap().contains("asked a human expert"), "{done}");
+    assert!(
+        done["reply"]
+            .as_str()
+            .unwrap()
+            .contains("asked a human expert"),
+        "{done}"
+    );
     let conv = done["conversation_id"].as_str().unwrap().to_string();
 
     let queue = app.get("/api/v1/expert/queue", Some(&ana)).await;
@@ -64,34 +85,81 @@ async fn a_web_chat_user_gets_an_expert_and_the_bot_follows_the_decision() {
     assert_eq!(item["assigned_to_me"], true, "routed by skill to Ana");
     assert!(item["sla_seconds_left"].as_i64().unwrap() > 0);
     let id = item["id"].as_str().unwrap().to_string();
-    let detail = app.get(&format!("/api/v1/expert/escalations/{id}"), Some(&ana)).await;
-    let events: Vec<&str> = detail.body["events"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap()).collect();
-    assert!(events.iter().any(|d| d.contains("routed to Ana: has skill paid_social")), "{events:?}");
-    let conversation = app.get(&format!("/api/v1/conversations/{conv}"), Some(&app.api_key)).await;
+    let detail = app
+        .get(&format!("/api/v1/expert/escalations/{id}"), Some(&ana))
+        .await;
+    let events: Vec<&str> = detail.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|d| d.contains("routed to Ana: has skill paid_social")),
+        "{events:?}"
+    );
+    let conversation = app
+        .get(&format!("/api/v1/conversations/{conv}"), Some(&app.api_key))
+        .await;
     assert_eq!(conversation.body["mode"], "waiting_for_expert");
 
-    let claimed = expert_post(&app, &ana, &format!("/api/v1/expert/escalations/{id}/claim"), json!({})).await;
+    let claimed = expert_post(
+        &app,
+        &ana,
+        &format!("/api/v1/expert/escalations/{id}/claim"),
+        json!({}),
+    )
+    .await;
     assert_eq!(claimed.status, 200, "{:?}", claimed.body);
     let joined = next_of(&mut ws, &["handoff"]).await;
     assert_eq!(joined["status"], "joined");
     assert_eq!(joined["expert"], "Ana");
 
     // While the expert holds the conversation, the bot stays silent and relays.
-    say(&mut ws, Some(&conv), "We want to double the Meta budget next week.").await;
+    say(
+        &mut ws,
+        Some(&conv),
+        "We want to double the Meta budget next week.",
+    )
+    .await;
     let relayed = next_of(&mut ws, &["relayed", "done", "error"]).await;
     assert_eq!(relayed["type"], "relayed", "{relayed}");
-    let detail = app.get(&format!("/api/v1/expert/escalations/{id}"), Some(&ana)).await;
-    let texts: Vec<&str> = detail.body["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
-    assert!(texts.contains(&"We want to double the Meta budget next week."), "{texts:?}");
+    let detail = app
+        .get(&format!("/api/v1/expert/escalations/{id}"), Some(&ana))
+        .await;
+    let texts: Vec<&str> = detail.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"We want to double the Meta budget next week."),
+        "{texts:?}"
+    );
 
-    let r = expert_post(&app, &ana, &format!("/api/v1/expert/escalations/{id}/messages"), json!({"text": "Let's keep it flat until December."})).await;
+    let r = expert_post(
+        &app,
+        &ana,
+        &format!("/api/v1/expert/escalations/{id}/messages"),
+        json!({"text": "Let's keep it flat until December."}),
+    )
+    .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let expert_msg = next_of(&mut ws, &["expert_message"]).await;
     assert_eq!(expert_msg["author"], "Ana");
     assert_eq!(expert_msg["text"], "Let's keep it flat until December.");
 
     let summary = "Keep the Meta budget flat until December; revisit after Black Friday.";
-    let r = expert_post(&app, &ana, &format!("/api/v1/expert/escalations/{id}/resolve"), json!({"summary": summary})).await;
+    let r = expert_post(
+        &app,
+        &ana,
+        &format!("/api/v1/expert/escalations/{id}/resolve"),
+        json!({"summary": summary}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "resolved");
     let left = next_of(&mut ws, &["handoff"]).await;
@@ -102,12 +170,25 @@ async fn a_web_chat_user_gets_an_expert_and_the_bot_follows_the_decision() {
     assert_eq!(done["type"], "done", "{done}");
     let reply = done["reply"].as_str().unwrap();
     assert!(reply.contains("Meta Ads"), "the bot answers again: {reply}");
-    assert!(reply.contains(summary), "and follows the expert's decision: {reply}");
+    assert!(
+        reply.contains(summary),
+        "and follows the expert's decision: {reply}"
+    );
 
-    let history = app.get(&format!("/api/v1/conversations/{conv}"), Some(&app.api_key)).await;
+    let history = app
+        .get(&format!("/api/v1/conversations/{conv}"), Some(&app.api_key))
+        .await;
     assert_eq!(history.body["mode"], "bot");
-    let roles: Vec<&str> = history.body["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
-    assert!(roles.contains(&"expert") && roles.contains(&"system"), "{roles:?}");
+    let roles: Vec<&str> = history.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert!(
+        roles.contains(&"expert") && roles.contains(&"system"),
+        "{roles:?}"
+    );
 }
 
 #[tokio::test]
@@ -117,26 +198,75 @@ async fn claims_are_exclusive_and_experts_see_only_their_tenants() {
     let bo = add_expert(&app, "Bo", &["general"]).await;
     let r = app.chat("I need a human please").await;
     assert_eq!(r.status, 200);
-    let id = app.get("/api/v1/expert/queue", Some(&ana)).await.body["escalations"][0]["id"].as_str().unwrap().to_string();
+    let id = app.get("/api/v1/expert/queue", Some(&ana)).await.body["escalations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let path = |what: &str| format!("/api/v1/expert/escalations/{id}/{what}");
     let reply = expert_post(&app, &ana, &path("messages"), json!({"text": "hi"})).await;
     assert_eq!(reply.status, 409, "claim first");
-    assert_eq!(expert_post(&app, &ana, &path("claim"), json!({})).await.status, 200);
-    assert_eq!(expert_post(&app, &bo, &path("claim"), json!({})).await.status, 409, "already claimed");
-    assert_eq!(expert_post(&app, &bo, &path("resolve"), json!({"summary": "x"})).await.status, 409);
-    assert_eq!(expert_post(&app, &ana, &path("resolve"), json!({"summary": ""})).await.status, 400);
+    assert_eq!(
+        expert_post(&app, &ana, &path("claim"), json!({}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        expert_post(&app, &bo, &path("claim"), json!({}))
+            .await
+            .status,
+        409,
+        "already claimed"
+    );
+    assert_eq!(
+        expert_post(&app, &bo, &path("resolve"), json!({"summary": "x"}))
+            .await
+            .status,
+        409
+    );
+    assert_eq!(
+        expert_post(&app, &ana, &path("resolve"), json!({"summary": ""}))
+            .await
+            .status,
+        400
+    );
 
     let other = app.store.create_tenant("Other").await.unwrap();
     let stranger = app
         .store
-        .create_expert("Zed", "zed@x.test", &["general".into()], std::slice::from_ref(&other.id), 0, (0, 24), 5)
+        .create_expert(
+            "Zed",
+            "zed@x.test",
+            &["general".into()],
+            std::slice::from_ref(&other.id),
+            0,
+            (0, 24),
+            5,
+        )
         .await
         .unwrap();
-    let seen = app.get(&format!("/api/v1/expert/escalations/{id}"), Some(stranger.token.expose())).await;
+    let seen = app
+        .get(
+            &format!("/api/v1/expert/escalations/{id}"),
+            Some(stranger.token.expose()),
+        )
+        .await;
     assert_eq!(seen.status, 404);
-    assert!(app.get("/api/v1/expert/queue", Some(stranger.token.expose())).await.body["escalations"].as_array().unwrap().is_empty());
-    assert_eq!(app.get("/api/v1/expert/queue", Some("oxk_forged")).await.status, 401);
+    assert!(
+        app.get("/api/v1/expert/queue", Some(stranger.token.expose()))
+            .await
+            .body["escalations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        app.get("/api/v1/expert/queue", Some("oxk_forged"))
+            .await
+            .status,
+        401
+    );
 }
 
 #[tokio::test]
@@ -152,14 +282,35 @@ async fn an_unclaimed_escalation_is_rerouted_when_its_sla_runs_out() {
     let ana = add_expert(&app, "Ana", &["general"]).await;
     let _bo = add_expert(&app, "Bo", &["general"]).await;
     assert_eq!(app.chat("talk to a person").await.status, 200);
-    let id = app.get("/api/v1/expert/queue", Some(&ana)).await.body["escalations"][0]["id"].as_str().unwrap().to_string();
+    let id = app.get("/api/v1/expert/queue", Some(&ana)).await.body["escalations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut kinds = Vec::new();
     for _ in 0..60 {
-        let detail = app.get(&format!("/api/v1/expert/escalations/{id}"), Some(&ana)).await;
-        kinds = detail.body["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
+        let detail = app
+            .get(&format!("/api/v1/expert/escalations/{id}"), Some(&ana))
+            .await;
+        kinds = detail.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect();
         if kinds.iter().any(|k| k == "rerouted") {
-            let detail = &detail.body["events"].as_array().unwrap().iter().find(|e| e["kind"] == "rerouted").unwrap()["detail"];
-            assert!(detail.as_str().unwrap().contains("not claimed within the SLA"), "{detail}");
+            let detail = &detail.body["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["kind"] == "rerouted")
+                .unwrap()["detail"];
+            assert!(
+                detail
+                    .as_str()
+                    .unwrap()
+                    .contains("not claimed within the SLA"),
+                "{detail}"
+            );
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -188,12 +339,30 @@ async fn the_model_can_escalate_and_later_sees_the_experts_decision() {
     assert_eq!(item["kind"], "high_stakes_decision");
     assert_eq!(item["source"], "tool");
     let id = item["id"].as_str().unwrap();
-    expert_post(&app, &ana, &format!("/api/v1/expert/escalations/{id}/claim"), json!({})).await;
-    expert_post(&app, &ana, &format!("/api/v1/expert/escalations/{id}/resolve"), json!({"summary": "No budget moves before the December review."})).await;
+    expert_post(
+        &app,
+        &ana,
+        &format!("/api/v1/expert/escalations/{id}/claim"),
+        json!({}),
+    )
+    .await;
+    expert_post(
+        &app,
+        &ana,
+        &format!("/api/v1/expert/escalations/{id}/resolve"),
+        json!({"summary": "No budget moves before the December review."}),
+    )
+    .await;
 
     let next = app.chat_in(Some(&conv), "ok, so what now?").await;
     assert_eq!(next.body["reply"], "Noted: the budget stays put.");
     let requests = app.llm[0].requests();
-    let system = messages_of(requests.last().unwrap())[0]["content"].as_str().unwrap().to_string();
-    assert!(system.contains("No budget moves before the December review."), "{system}");
+    let system = messages_of(requests.last().unwrap())[0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        system.contains("No budget moves before the December review."),
+        "{system}"
+    );
 }

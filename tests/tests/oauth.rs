@@ -53,7 +53,12 @@ async fn an_admin_connects_a_platform_through_oauth() {
     })
     .await;
     let start = app
-        .post_raw("/api/v1/connections/oauth/meta/start", Some(&app.api_key), json!({"account_id": "act_42"}).to_string(), &[])
+        .post_raw(
+            "/api/v1/connections/oauth/meta/start",
+            Some(&app.api_key),
+            json!({"account_id": "act_42"}).to_string(),
+            &[],
+        )
         .await;
     assert_eq!(start.status, 200, "{:?}", start.body);
     let url = reqwest::Url::parse(start.body["authorize_url"].as_str().unwrap()).unwrap();
@@ -64,16 +69,31 @@ async fn an_admin_connects_a_platform_through_oauth() {
     let state = q["state"].clone();
 
     // The platform refuses a bad code: nothing is saved and the person is told why.
-    let bad = app.http.get(app.url(&format!("/oauth/meta/callback?code=bad&state={state}"))).send().await.unwrap();
+    let bad = app
+        .http
+        .get(app.url(&format!("/oauth/meta/callback?code=bad&state={state}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("code expired"));
 
     // The state was used up by that attempt: start again.
     let start = app
-        .post_raw("/api/v1/connections/oauth/meta/start", Some(&app.api_key), json!({"account_id": "act_42"}).to_string(), &[])
+        .post_raw(
+            "/api/v1/connections/oauth/meta/start",
+            Some(&app.api_key),
+            json!({"account_id": "act_42"}).to_string(),
+            &[],
+        )
         .await;
     let state = start.body["state"].as_str().unwrap().to_string();
-    let ok = app.http.get(app.url(&format!("/oauth/meta/callback?code=good&state={state}"))).send().await.unwrap();
+    let ok = app
+        .http
+        .get(app.url(&format!("/oauth/meta/callback?code=good&state={state}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert!(ok.text().await.unwrap().contains("Meta Ads is connected"));
     let exchange = seen.lock().unwrap().last().cloned().unwrap();
@@ -86,9 +106,19 @@ async fn an_admin_connects_a_platform_through_oauth() {
     assert_eq!(conns[0]["account_id"], "act_42");
     assert!(!list.body.to_string().contains("at-1") && !list.body.to_string().contains("rt-1"));
 
-    let replay = app.http.get(app.url(&format!("/oauth/meta/callback?code=good&state={state}"))).send().await.unwrap();
+    let replay = app
+        .http
+        .get(app.url(&format!("/oauth/meta/callback?code=good&state={state}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.status(), 400, "a state works once");
-    let denied = app.http.get(app.url("/oauth/meta/callback?error=access_denied")).send().await.unwrap();
+    let denied = app
+        .http
+        .get(app.url("/oauth/meta/callback?error=access_denied"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(denied.status(), 400);
     assert!(denied.text().await.unwrap().contains("access_denied"));
 }
@@ -97,9 +127,21 @@ async fn an_admin_connects_a_platform_through_oauth() {
 async fn oauth_for_an_unconfigured_platform_says_what_to_set() {
     let app = spawn_app(Options::default()).await;
     let r = app
-        .post_raw("/api/v1/connections/oauth/meta/start", Some(&app.api_key), json!({"account_id": "a"}).to_string(), &[])
+        .post_raw(
+            "/api/v1/connections/oauth/meta/start",
+            Some(&app.api_key),
+            json!({"account_id": "a"}).to_string(),
+            &[],
+        )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("oauth.meta.client_id"), "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("oauth.meta.client_id"),
+        "{:?}",
+        r.body
+    );
     let _: Value = r.body;
 }

@@ -137,10 +137,15 @@ async fn a_follow_up_reuses_the_previous_question() {
 #[tokio::test]
 async fn a_comparison_across_ad_platforms_reads_each_of_them() {
     let app = spawn_app(Options::default()).await;
-    let r = app.chat("how did Meta do last week against Google and TikTok?").await;
+    let r = app
+        .chat("how did Meta do last week against Google and TikTok?")
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let calls = r.body["tool_calls"].as_array().unwrap();
-    let platforms: Vec<&str> = calls.iter().map(|c| c["arguments"]["platform"].as_str().unwrap()).collect();
+    let platforms: Vec<&str> = calls
+        .iter()
+        .map(|c| c["arguments"]["platform"].as_str().unwrap())
+        .collect();
     assert_eq!(platforms, ["meta", "google_ads", "tiktok"]);
     assert!(calls.iter().all(|c| c["ok"] == true), "{calls:?}");
     let reply = r.body["reply"].as_str().unwrap();
@@ -153,9 +158,21 @@ async fn a_comparison_across_ad_platforms_reads_each_of_them() {
 async fn commerce_questions_reach_shopify_stripe_and_triple_whale() {
     let app = spawn_app(Options::default()).await;
     for (question, tool, source) in [
-        ("what were our Shopify sales last week?", "get_store_sales", "Shopify"),
-        ("how is MRR and subscriber churn this month?", "get_subscription_metrics", "Stripe"),
-        ("what does Triple Whale attribution say for the last 30 days?", "get_attribution_summary", "Triple Whale"),
+        (
+            "what were our Shopify sales last week?",
+            "get_store_sales",
+            "Shopify",
+        ),
+        (
+            "how is MRR and subscriber churn this month?",
+            "get_subscription_metrics",
+            "Stripe",
+        ),
+        (
+            "what does Triple Whale attribution say for the last 30 days?",
+            "get_attribution_summary",
+            "Triple Whale",
+        ),
     ] {
         let r = app.chat(question).await;
         assert_eq!(r.status, 200, "{question}: {:?}", r.body);
@@ -163,6 +180,49 @@ async fn commerce_questions_reach_shopify_stripe_and_triple_whale() {
         assert_eq!(call["name"], tool, "{question}: {:?}", r.body);
         assert_eq!(call["ok"], true, "{question}: {call}");
         let reply = r.body["reply"].as_str().unwrap();
-        assert!(reply.contains(&format!("Source: {source}")), "{question}: {reply}");
+        assert!(
+            reply.contains(&format!("Source: {source}")),
+            "{question}: {reply}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn crm_and_email_questions_reach_hubspot_gohighlevel_and_klaviyo() {
+    let app = spawn_app(Options::default()).await;
+    for (question, tool, source) in [
+        (
+            "how is our HubSpot pipeline this quarter?",
+            "get_pipeline_summary",
+            "HubSpot",
+        ),
+        ("search HubSpot for Summit", "search_crm", "HubSpot"),
+        (
+            "how is the GoHighLevel pipeline doing last month?",
+            "get_pipeline_summary",
+            "GoHighLevel",
+        ),
+        (
+            "how did our Klaviyo emails do last month?",
+            "get_email_performance",
+            "Klaviyo",
+        ),
+    ] {
+        let r = app.chat(question).await;
+        assert_eq!(r.status, 200, "{question}: {:?}", r.body);
+        let calls = r.body["tool_calls"].as_array().unwrap();
+        let call = calls
+            .iter()
+            .find(|c| c["name"] == tool)
+            .unwrap_or_else(|| panic!("{question}: {calls:?}"));
+        assert_eq!(call["ok"], true, "{question}: {call}");
+        assert!(
+            r.body["reply"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("Source: {source}")),
+            "{question}: {:?}",
+            r.body
+        );
     }
 }

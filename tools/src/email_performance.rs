@@ -71,9 +71,27 @@ emails do last month?\", \"which flow makes the most money?\", \"is SMS worth it
 are inclusive ISO dates (YYYY-MM-DD), at most a year.";
 
 const KEYWORDS: &[&str] = &[
-    "email", "emails", "e-mail", "klaviyo", "newsletter", "campaign", "campaigns", "flow",
-    "flows", "sms", "text message", "open rate", "click rate", "opens", "clicks",
-    "abandoned cart", "welcome", "win-back", "post-purchase", "revenue per recipient", "list",
+    "email",
+    "emails",
+    "e-mail",
+    "klaviyo",
+    "newsletter",
+    "campaign",
+    "campaigns",
+    "flow",
+    "flows",
+    "sms",
+    "text message",
+    "open rate",
+    "click rate",
+    "opens",
+    "clicks",
+    "abandoned cart",
+    "welcome",
+    "win-back",
+    "post-purchase",
+    "revenue per recipient",
+    "list",
 ];
 
 #[async_trait]
@@ -107,14 +125,19 @@ impl Tool for EmailPerformanceTool {
         }
         let top = args.top.unwrap_or(5);
         if !(1..=10).contains(&top) {
-            return Err(ToolError::BadArguments(format!("top must be between 1 and 10, got {top}")));
+            return Err(ToolError::BadArguments(format!(
+                "top must be between 1 and 10, got {top}"
+            )));
         }
         let clients = self.directory.clients(&ctx.tenant_id).await?;
-        let client = clients.get::<KlaviyoClient>(klaviyo::PLATFORM).ok_or_else(|| {
-            ToolError::NotConnected(
-                "Klaviyo is not connected: connect it with `/omnify connect klaviyo`".to_owned(),
-            )
-        })?;
+        let client = clients
+            .get::<KlaviyoClient>(klaviyo::PLATFORM)
+            .ok_or_else(|| {
+                ToolError::NotConnected(
+                    "Klaviyo is not connected: connect it with `/omnify connect klaviyo`"
+                        .to_owned(),
+                )
+            })?;
         // One report each: Klaviyo allows two reports a minute.
         let campaigns: Vec<EmailCampaignStats> = client
             .campaign_stats(range)
@@ -191,16 +214,31 @@ fn render(
             .iter()
             .filter(|c| c.channel == channel)
             .map(|c| &c.metrics)
-            .chain(flows.iter().filter(|f| f.channel == channel).map(|f| &f.metrics)))
+            .chain(
+                flows
+                    .iter()
+                    .filter(|f| f.channel == channel)
+                    .map(|f| &f.metrics),
+            ))
     };
     let email = by_channel(MessageChannel::Email);
     let sms = by_channel(MessageChannel::Sms);
 
     let mut top_campaigns: Vec<&EmailCampaignStats> = campaigns.iter().collect();
-    top_campaigns.sort_by(|a, b| b.metrics.revenue.cmp(&a.metrics.revenue).then(a.name.cmp(&b.name)));
+    top_campaigns.sort_by(|a, b| {
+        b.metrics
+            .revenue
+            .cmp(&a.metrics.revenue)
+            .then(a.name.cmp(&b.name))
+    });
     top_campaigns.truncate(top);
     let mut top_flows: Vec<&FlowStats> = flows.iter().collect();
-    top_flows.sort_by(|a, b| b.metrics.revenue.cmp(&a.metrics.revenue).then(a.name.cmp(&b.name)));
+    top_flows.sort_by(|a, b| {
+        b.metrics
+            .revenue
+            .cmp(&a.metrics.revenue)
+            .then(a.name.cmp(&b.name))
+    });
     top_flows.truncate(top);
 
     let data = json!({
@@ -228,7 +266,9 @@ fn render(
         money(campaign_total.revenue),
         campaigns.len(),
         money(flow_total.revenue),
-        total.revenue_per_recipient().map_or_else(|| "n/a".to_owned(), |r| format_money(r, &currency)),
+        total
+            .revenue_per_recipient()
+            .map_or_else(|| "n/a".to_owned(), |r| format_money(r, &currency)),
     );
     if email.delivered > 0 {
         summary.push_str(&format!(
@@ -258,24 +298,61 @@ fn render(
         ));
     }
     if let Some(f) = top_flows.first() {
-        summary.push_str(&format!(" Top flow: {} ({}).", f.name, money(f.metrics.revenue)));
+        summary.push_str(&format!(
+            " Top flow: {} ({}).",
+            f.name,
+            money(f.metrics.revenue)
+        ));
     }
 
     let parts = [
-        ("Campaigns - Email", sum(campaigns.iter().filter(|c| c.channel == MessageChannel::Email).map(|c| &c.metrics))),
-        ("Campaigns - SMS", sum(campaigns.iter().filter(|c| c.channel == MessageChannel::Sms).map(|c| &c.metrics))),
-        ("Flows - Email", sum(flows.iter().filter(|f| f.channel == MessageChannel::Email).map(|f| &f.metrics))),
-        ("Flows - SMS", sum(flows.iter().filter(|f| f.channel == MessageChannel::Sms).map(|f| &f.metrics))),
+        (
+            "Campaigns - Email",
+            sum(campaigns
+                .iter()
+                .filter(|c| c.channel == MessageChannel::Email)
+                .map(|c| &c.metrics)),
+        ),
+        (
+            "Campaigns - SMS",
+            sum(campaigns
+                .iter()
+                .filter(|c| c.channel == MessageChannel::Sms)
+                .map(|c| &c.metrics)),
+        ),
+        (
+            "Flows - Email",
+            sum(flows
+                .iter()
+                .filter(|f| f.channel == MessageChannel::Email)
+                .map(|f| &f.metrics)),
+        ),
+        (
+            "Flows - SMS",
+            sum(flows
+                .iter()
+                .filter(|f| f.channel == MessageChannel::Sms)
+                .map(|f| &f.metrics)),
+        ),
     ];
-    let shown: Vec<&(&str, MessageMetrics)> = parts.iter().filter(|(_, m)| m.delivered > 0).collect();
+    let shown: Vec<&(&str, MessageMetrics)> =
+        parts.iter().filter(|(_, m)| m.delivered > 0).collect();
     let chart = (!shown.is_empty()).then(|| Chart {
         title: format!("Revenue by source ({currency})"),
         kind: ChartKind::Bar,
         x_labels: shown.iter().map(|(l, _)| (*l).to_owned()).collect(),
         series: vec![ChartSeries {
             name: "Revenue".to_owned(),
-            values: shown.iter().map(|(_, m)| m.revenue.to_f64().unwrap_or(0.0)).collect(),
+            values: shown
+                .iter()
+                .map(|(_, m)| m.revenue.to_f64().unwrap_or(0.0))
+                .collect(),
         }],
     });
-    ToolOutput { data, summary, provenance, chart }
+    ToolOutput {
+        data,
+        summary,
+        provenance,
+        chart,
+    }
 }

@@ -6,6 +6,7 @@
 //! - [`sandbox`]: a seeded synthetic brand and local HTTP emulators of the platform APIs.
 //! - [`money`]: exact parsing of the money formats the platforms send.
 
+pub mod attribution_summary;
 pub mod connections;
 pub mod connectors;
 pub mod crm;
@@ -14,23 +15,31 @@ pub mod model;
 pub mod money;
 pub mod performance;
 pub mod range_args;
+pub mod sandbox;
 pub mod store_sales;
 pub mod subscription_metrics;
-pub mod attribution_summary;
-pub mod sandbox;
+pub mod youtube_stats;
 
-pub use connections::{ClientDirectory, PlatformClients, SharedClients};
-pub use connectors::meta::{MetaAdsClient, MetaConfig, MetaError};
-pub use connectors::google_ads::{GoogleAdsClient, GoogleAdsConfig, GoogleAdsError};
-pub use connectors::oauth::{OAuthCredentials, TokenListener, TokenPair};
-pub use connectors::tiktok::{TikTokClient, TikTokConfig, TikTokError};
-pub use connectors::{AdPlatform, AdPlatforms};
-pub use performance::PerformanceTool;
-pub use connectors::shopify::{ShopifyClient, ShopifyConfig, ShopifyError};
-pub use store_sales::StoreSalesTool;
-pub use connectors::stripe::{StripeClient, StripeConfig, StripeError};
-pub use subscription_metrics::SubscriptionMetricsTool;
-pub use connectors::triplewhale::{TripleWhaleClient, TripleWhaleConfig, TripleWhaleError};
 pub use attribution_summary::AttributionSummaryTool;
+pub use connections::{ClientDirectory, PlatformClients, SharedClients};
+pub use connectors::gohighlevel::{GoHighLevelClient, GoHighLevelConfig, GoHighLevelError};
+pub use connectors::google_ads::{GoogleAdsClient, GoogleAdsConfig, GoogleAdsError};
+pub use connectors::hubspot::{HubSpotClient, HubSpotConfig, HubSpotError};
+pub use connectors::klaviyo::{KlaviyoClient, KlaviyoConfig, KlaviyoError};
+pub use connectors::linkedin::{LinkedInClient, LinkedInConfig, LinkedInError};
+pub use connectors::meta::{MetaAdsClient, MetaConfig, MetaError};
+pub use connectors::oauth::{OAuthCredentials, TokenListener, TokenPair};
+pub use connectors::shopify::{ShopifyClient, ShopifyConfig, ShopifyError};
+pub use connectors::stripe::{StripeClient, StripeConfig, StripeError};
+pub use connectors::tiktok::{TikTokClient, TikTokConfig, TikTokError};
+pub use connectors::triplewhale::{TripleWhaleClient, TripleWhaleConfig, TripleWhaleError};
+pub use connectors::youtube::{YouTubeClient, YouTubeConfig, YouTubeError};
+pub use connectors::{AdPlatform, AdPlatforms};
+pub use crm::{PipelineSummaryTool, SearchCrmTool};
+pub use email_performance::EmailPerformanceTool;
+pub use performance::PerformanceTool;
 pub use sandbox::brand::Brand;
 pub use sandbox::{RunningSandbox, spawn};
+pub use store_sales::StoreSalesTool;
+pub use subscription_metrics::SubscriptionMetricsTool;
+pub use youtube_stats::YouTubeStatsTool;

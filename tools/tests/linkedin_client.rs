@@ -112,7 +112,9 @@ async fn ad_level_names_each_creative_through_the_ad_platform_seam() {
     let brand = sandbox.linkedin().brand().clone();
     assert_eq!(spend, account_spend(&brand.linkedin, week()));
     assert!(
-        report.query.starts_with("GET /rest/adAnalytics?q=analytics&pivot=CREATIVE"),
+        report
+            .query
+            .starts_with("GET /rest/adAnalytics?q=analytics&pivot=CREATIVE"),
         "{}",
         report.query
     );
@@ -137,7 +139,9 @@ async fn search_finders_follow_page_tokens_to_the_end_within_the_cap() {
     let requests = sandbox.linkedin().requests();
     assert!(!requests[0].path_and_query.contains("pageToken"));
     assert!(
-        requests[1].path_and_query.contains("&pageToken=dXJu%2F1%3D"),
+        requests[1]
+            .path_and_query
+            .contains("&pageToken=dXJu%2F1%3D"),
         "{}",
         requests[1].path_and_query
     );
@@ -225,7 +229,11 @@ async fn an_expiring_token_is_refreshed_first_and_the_rotated_pair_is_reported()
     let client = LinkedInClient::new(config).unwrap();
     client.campaigns().await.unwrap();
     assert_eq!(sandbox.linkedin().oauth().refresh_count(), 1);
-    assert_eq!(sandbox.linkedin().request_count(), 1, "old token never sent");
+    assert_eq!(
+        sandbox.linkedin().request_count(),
+        1,
+        "old token never sent"
+    );
     let pairs = seen.lock().unwrap().clone();
     assert_eq!(pairs.len(), 1);
     assert_eq!(pairs[0], client.tokens().await);
@@ -256,10 +264,7 @@ async fn a_401_refreshes_once_and_a_revoked_grant_means_reconnect() {
     sandbox.linkedin().oauth().expire_access_tokens();
     sandbox.linkedin().oauth().revoke_refresh_token();
     let err = client.campaigns().await.unwrap_err();
-    assert!(
-        matches!(err, LinkedInError::TokenExpired { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, LinkedInError::TokenExpired { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
         "LinkedIn Ads token expired: reconnect LinkedIn Ads"
@@ -267,7 +272,9 @@ async fn a_401_refreshes_once_and_a_revoked_grant_means_reconnect() {
     let tool_error: omnify_core::ToolError = err.into();
     assert_eq!(
         tool_error,
-        omnify_core::ToolError::Upstream("LinkedIn Ads token expired: reconnect LinkedIn Ads".into())
+        omnify_core::ToolError::Upstream(
+            "LinkedIn Ads token expired: reconnect LinkedIn Ads".into()
+        )
     );
 }
 
@@ -277,7 +284,10 @@ async fn throttling_honours_retry_after_and_server_errors_are_retried_within_bou
     sandbox.linkedin().inject(Fault::TooManyRequests, 1);
     let started = Instant::now();
     linkedin_client(&sandbox).campaigns().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1"
+    );
     assert_eq!(sandbox.linkedin().request_count(), 2);
 
     sandbox.linkedin().reset_requests();
@@ -374,7 +384,12 @@ async fn the_emulator_matches_the_documented_example_field_for_field() {
         .json()
         .await
         .unwrap();
-    for key in ["access_token", "expires_in", "refresh_token", "refresh_token_expires_in"] {
+    for key in [
+        "access_token",
+        "expires_in",
+        "refresh_token",
+        "refresh_token_expires_in",
+    ] {
         assert!(token.get(key).is_some(), "{key} in {token}");
     }
     let access = token["access_token"].as_str().unwrap().to_owned();
@@ -422,13 +437,10 @@ async fn the_emulator_matches_the_documented_example_field_for_field() {
 
     // Documented failures: another account, an unencoded URN, the version header.
     let error_example: Value = serde_json::from_str(DOCUMENTED_ERROR).unwrap();
-    let denied = url(
-        Some("202603"),
-        "List(urn%3Ali%3AsponsoredAccount%3A999)",
-    )
-    .send()
-    .await
-    .unwrap();
+    let denied = url(Some("202603"), "List(urn%3Ali%3AsponsoredAccount%3A999)")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(denied.status(), 403);
     let denied: Value = denied.json().await.unwrap();
     assert_same_shape(&denied, &error_example, "");
@@ -495,11 +507,8 @@ fn bad_configuration_is_refused_up_front_and_secrets_stay_hidden() {
         }),
         Err(LinkedInError::Config(_))
     ));
-    let client = LinkedInClient::new(LinkedInConfig::new(
-        oauth,
-        "urn:li:sponsoredAccount:5110",
-    ))
-    .unwrap();
+    let client =
+        LinkedInClient::new(LinkedInConfig::new(oauth, "urn:li:sponsoredAccount:5110")).unwrap();
     assert_eq!(client.account_id(), "5110");
     assert_eq!(
         client.config().oauth.token_url,

@@ -387,6 +387,14 @@ async fn bad_arguments_are_explained_to_the_model() {
         err,
         ToolError::NotConnected("TikTok Ads is not connected".into())
     );
+    // YouTube has no spend of its own: its ads are Google Ads video campaigns.
+    let err = bad(args("youtube", "2026-11-20", END, "campaign")).await;
+    assert_eq!(
+        err,
+        ToolError::BadArguments(
+            "YouTube ad spend is reported in Google Ads: ask for platform google_ads".into()
+        )
+    );
 }
 
 #[test]
@@ -533,13 +541,14 @@ async fn an_expired_meta_token_reaches_the_user_as_reconnect_advice() {
 }
 
 #[tokio::test]
-async fn all_platforms_add_up_meta_google_ads_and_tiktok_over_their_emulators() {
+async fn all_platforms_add_up_meta_google_ads_tiktok_and_linkedin_over_their_emulators() {
     let sandbox = sandbox().await;
     let brand = sandbox.meta().brand().clone();
     let platforms = AdPlatforms::new()
         .with(Arc::new(meta_client(&sandbox)))
         .with(Arc::new(ads_common::google_client(&sandbox)))
-        .with(Arc::new(ads_common::tiktok_client(&sandbox)));
+        .with(Arc::new(ads_common::tiktok_client(&sandbox)))
+        .with(Arc::new(ads_common::linkedin_client(&sandbox)));
     let tool = PerformanceTool::with_platforms(platforms);
     let week = range("2026-11-17", END);
 
@@ -551,28 +560,31 @@ async fn all_platforms_add_up_meta_google_ads_and_tiktok_over_their_emulators() 
     let meta = brand_spend(&brand, week);
     let google = ads_common::account_spend(&brand.google_ads, week);
     let tiktok = ads_common::account_spend(&brand.tiktok, week);
-    let total = meta + google + tiktok;
+    let linkedin = ads_common::account_spend(&brand.linkedin, week);
+    let total = meta + google + tiktok + linkedin;
     assert_eq!(out.data["totals"]["spend"], json!(total.to_f64().unwrap()));
     let revenue = brand_revenue(&brand, week)
         + ads_common::account_revenue(&brand.google_ads, week)
-        + ads_common::account_revenue(&brand.tiktok, week);
+        + ads_common::account_revenue(&brand.tiktok, week)
+        + ads_common::account_revenue(&brand.linkedin, week);
     assert_eq!(
         out.data["totals"]["revenue"],
         json!(revenue.to_f64().unwrap())
     );
-    // The brand's own daily ad-spend total agrees with what the three APIs reported.
+    // The brand's own daily ad-spend total agrees with what the four APIs reported.
     let brand_total: i64 = brand
         .ad_spend_by_day()
         .range(week.since..=week.until)
         .map(|(_, cents)| *cents)
         .sum();
-    assert!(Decimal::new(brand_total, 2) >= total);
+    // Every ad platform of the brand is connected now, so the totals agree exactly.
+    assert_eq!(Decimal::new(brand_total, 2), total);
 
     let by_platform = out.data["by_platform"].as_array().unwrap();
-    assert_eq!(by_platform.len(), 3, "{by_platform:?}");
+    assert_eq!(by_platform.len(), 4, "{by_platform:?}");
     let mut platforms: Vec<&str> = out.provenance.iter().map(|p| p.platform.as_str()).collect();
     platforms.sort_unstable();
-    assert_eq!(platforms, ["google_ads", "meta", "tiktok"]);
+    assert_eq!(platforms, ["google_ads", "linkedin", "meta", "tiktok"]);
     let google_p = out
         .provenance
         .iter()
@@ -589,7 +601,20 @@ async fn all_platforms_add_up_meta_google_ads_and_tiktok_over_their_emulators() 
         "{}",
         out.summary
     );
-    for name in ["Meta Ads", "Google Ads", "TikTok Ads"] {
+    let linkedin_p = out
+        .provenance
+        .iter()
+        .find(|p| p.platform == "linkedin")
+        .unwrap();
+    assert_eq!(linkedin_p.account, "511012345");
+    assert!(
+        linkedin_p
+            .query
+            .contains("/rest/adAnalytics?q=analytics&pivot=CAMPAIGN"),
+        "{}",
+        linkedin_p.query
+    );
+    for name in ["Meta Ads", "Google Ads", "TikTok Ads", "LinkedIn Ads"] {
         assert!(out.summary.contains(name), "{name}: {}", out.summary);
     }
     assert_eq!(out.data["totals"]["spend"], json!(total.to_f64().unwrap()));

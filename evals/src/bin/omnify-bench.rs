@@ -55,7 +55,11 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,16,128")]
     concurrency: Vec<usize>,
     /// Which servers to measure.
-    #[arg(long, value_delimiter = ',', default_value = "omnify,omnify-emulator,agents-sdk")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "omnify,omnify-emulator,agents-sdk"
+    )]
     targets: Vec<Target>,
     /// The Omnify binary (build it with `cargo build --release -p omnify-server`).
     #[arg(long, default_value = "target/release/omnify")]
@@ -253,7 +257,10 @@ async fn start_omnify(bin: &Path, model_url: &str, fixed_tool: bool) -> Result<S
         .env("OMNIFY_SERVER__RATE_LIMIT_PER_MINUTE", "100000000")
         .env("OMNIFY_DEMO__TODAY", TODAY)
         .env("OMNIFY_LOG__FILTER", "warn")
-        .env("OMNIFY_BENCH__FIXED_TOOL", if fixed_tool { "true" } else { "false" })
+        .env(
+            "OMNIFY_BENCH__FIXED_TOOL",
+            if fixed_tool { "true" } else { "false" },
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file(&dir)?)

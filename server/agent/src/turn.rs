@@ -173,9 +173,14 @@ impl Agent {
         if let Some(desk) = &self.desk {
             // What experts decided in this conversation binds the bot from then on.
             if input.first_message.is_none() {
-                tenant.notes.extend(desk.store().expert_notes(&input.conversation_id).await?);
+                tenant
+                    .notes
+                    .extend(desk.store().expert_notes(&input.conversation_id).await?);
             }
-            if let Some(outcome) = self.escalate_before_turn(desk, input, &stored, &emit).await? {
+            if let Some(outcome) = self
+                .escalate_before_turn(desk, input, &stored, &emit)
+                .await?
+            {
                 return Ok(outcome);
             }
         }
@@ -183,8 +188,12 @@ impl Agent {
         let connected: HashSet<String> = tenant.connected_platforms.iter().cloned().collect();
         let tools = self.tools.available(&connected, input.role);
         let specs = ToolRegistry::specs(&tools);
-        let by_name: HashMap<String, Arc<dyn Tool>> = tools.iter().map(|t| (t.spec().name, t.clone())).collect();
-        let tool_lines: Vec<String> = specs.iter().map(|s| format!("{}: {}", s.name, first_sentence(&s.description))).collect();
+        let by_name: HashMap<String, Arc<dyn Tool>> =
+            tools.iter().map(|t| (t.spec().name, t.clone())).collect();
+        let tool_lines: Vec<String> = specs
+            .iter()
+            .map(|s| format!("{}: {}", s.name, first_sentence(&s.description)))
+            .collect();
         let system = self
             .prompts
             .system(&tenant, input.today, &tool_lines)
@@ -282,14 +291,32 @@ impl Agent {
         };
 
         let mut reply = reply;
-        let escalated_by_model = records.iter().any(|r| r.ok && r.name == crate::escalation::tool::TOOL_NAME);
+        let escalated_by_model = records
+            .iter()
+            .any(|r| r.ok && r.name == crate::escalation::tool::TOOL_NAME);
         if let (Some(desk), false) = (&self.desk, escalated_by_model)
-            && let Some(trigger) = policy::after_turn(desk.policy(), &input.tenant_id, &records, &reply)
+            && let Some(trigger) =
+                policy::after_turn(desk.policy(), &input.tenant_id, &records, &reply)
         {
             let source = format!("policy:{}", trigger.kind.as_str());
-            let topic = stored.iter().filter(|m| m.role == MessageRole::User).map(|m| m.text.as_str()).collect::<Vec<_>>().join(" ");
-            desk.escalate(&input.tenant_id, &input.conversation_id, &trigger, &source, &topic).await?;
-            let note = format!("\n\nI've also asked an expert on your team to look at this ({}). They'll reply here.", trigger.reason);
+            let topic = stored
+                .iter()
+                .filter(|m| m.role == MessageRole::User)
+                .map(|m| m.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            desk.escalate(
+                &input.tenant_id,
+                &input.conversation_id,
+                &trigger,
+                &source,
+                &topic,
+            )
+            .await?;
+            let note = format!(
+                "\n\nI've also asked an expert on your team to look at this ({}). They'll reply here.",
+                trigger.reason
+            );
             emit(OutboundEvent::Delta { text: note.clone() });
             reply.push_str(&note);
         }
@@ -335,13 +362,28 @@ impl Agent {
         stored: &[StoredMessage],
         emit: &(dyn Fn(OutboundEvent) + Send + Sync),
     ) -> Result<Option<TurnOutcome>, TurnError> {
-        let asked: Vec<String> = stored.iter().filter(|m| m.role == MessageRole::User).map(|m| m.text.clone()).collect();
-        let Some((message, earlier)) = asked.split_last() else { return Ok(None) };
-        let Some(trigger) = policy::before_turn(desk.policy(), &input.tenant_id, message, earlier) else {
+        let asked: Vec<String> = stored
+            .iter()
+            .filter(|m| m.role == MessageRole::User)
+            .map(|m| m.text.clone())
+            .collect();
+        let Some((message, earlier)) = asked.split_last() else {
+            return Ok(None);
+        };
+        let Some(trigger) = policy::before_turn(desk.policy(), &input.tenant_id, message, earlier)
+        else {
             return Ok(None);
         };
         let source = format!("policy:{}", trigger.kind.as_str());
-        let escalation = desk.escalate(&input.tenant_id, &input.conversation_id, &trigger, &source, &asked.join(" ")).await?;
+        let escalation = desk
+            .escalate(
+                &input.tenant_id,
+                &input.conversation_id,
+                &trigger,
+                &source,
+                &asked.join(" "),
+            )
+            .await?;
         let minutes = desk.sla().for_urgency(escalation.urgency).as_secs() / 60;
         let reply = format!(
             "I've asked a human expert on your team to join this conversation ({}). They'll reply right here, \
@@ -349,7 +391,9 @@ impl Agent {
              messages on to them.",
             trigger.reason
         );
-        emit(OutboundEvent::Delta { text: reply.clone() });
+        emit(OutboundEvent::Delta {
+            text: reply.clone(),
+        });
         let reply_id = uuid::Uuid::new_v4().to_string();
         let message = StoredMessage {
             id: reply_id.clone(),
@@ -368,9 +412,19 @@ impl Agent {
             cost_usd: 0.0,
             steps: 0,
         };
-        self.store.record_reply(&input.message_id, &message, &[], &usage).await?;
-        emit(OutboundEvent::Done { message_id: reply_id.clone(), reply: reply.clone() });
-        Ok(Some(TurnOutcome { message_id: reply_id, reply, tool_calls: Vec::new(), usage }))
+        self.store
+            .record_reply(&input.message_id, &message, &[], &usage)
+            .await?;
+        emit(OutboundEvent::Done {
+            message_id: reply_id.clone(),
+            reply: reply.clone(),
+        });
+        Ok(Some(TurnOutcome {
+            message_id: reply_id,
+            reply,
+            tool_calls: Vec::new(),
+            usage,
+        }))
     }
 
     fn assemble(&self, system: &str, past: Vec<ChatMessage>, budget: usize) -> Vec<ChatMessage> {

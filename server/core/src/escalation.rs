@@ -73,7 +73,9 @@ impl Urgency {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Low, Self::Normal, Self::High, Self::Urgent].into_iter().find(|u| u.as_str() == s)
+        [Self::Low, Self::Normal, Self::High, Self::Urgent]
+            .into_iter()
+            .find(|u| u.as_str() == s)
     }
 }
 
@@ -101,7 +103,9 @@ impl EscalationStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Waiting, Self::Claimed, Self::Resolved, Self::Closed].into_iter().find(|x| x.as_str() == s)
+        [Self::Waiting, Self::Claimed, Self::Resolved, Self::Closed]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -181,17 +185,36 @@ pub trait EscalationStore: Send + Sync {
     /// If the conversation already has an open escalation, that one is returned.
     async fn open_escalation(&self, new: &NewEscalation) -> Result<(Escalation, bool), StoreError>;
     async fn escalation(&self, id: &str) -> Result<Option<Escalation>, StoreError>;
-    async fn open_escalation_for(&self, conversation_id: &str) -> Result<Option<Escalation>, StoreError>;
+    async fn open_escalation_for(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<Escalation>, StoreError>;
     async fn experts(&self) -> Result<Vec<Expert>, StoreError>;
     /// Open escalations (waiting assigned, or claimed) per expert id.
     async fn expert_loads(&self) -> Result<std::collections::HashMap<String, i64>, StoreError>;
-    async fn reassign(&self, id: &str, expert_id: Option<&str>, sla_due_at: i64) -> Result<(), StoreError>;
+    async fn reassign(
+        &self,
+        id: &str,
+        expert_id: Option<&str>,
+        sla_due_at: i64,
+    ) -> Result<(), StoreError>;
     /// Claim a waiting escalation; false if someone else already has it.
     async fn claim(&self, id: &str, expert_id: &str) -> Result<bool, StoreError>;
     /// Finish a claimed escalation, writing the expert's summary into the conversation.
-    async fn resolve(&self, id: &str, expert_id: &str, summary: &str, then: ConversationMode) -> Result<bool, StoreError>;
+    async fn resolve(
+        &self,
+        id: &str,
+        expert_id: &str,
+        summary: &str,
+        then: ConversationMode,
+    ) -> Result<bool, StoreError>;
     async fn overdue(&self, now_us: i64) -> Result<Vec<Escalation>, StoreError>;
-    async fn log_event(&self, escalation_id: &str, kind: &str, detail: &str) -> Result<(), StoreError>;
+    async fn log_event(
+        &self,
+        escalation_id: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), StoreError>;
     /// Summaries of this conversation's resolved escalations, oldest first.
     async fn expert_notes(&self, conversation_id: &str) -> Result<Vec<String>, StoreError>;
 }

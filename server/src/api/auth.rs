@@ -22,7 +22,10 @@ pub struct AdminCaller(pub ApiCaller);
 impl FromRequestParts<AppState> for AdminCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let caller = ApiCaller::from_request_parts(parts, state).await?;
         if caller.role != "admin" {
             return Err(ApiError::Forbidden("this needs an admin API key".into()));
@@ -62,7 +65,11 @@ impl FromRequestParts<AppState> for ApiCaller {
         let identity = match state.key_cache.get(&digest) {
             Some(identity) => identity,
             None => {
-                let identity = state.store.identify_api_key(&key).await?.ok_or(ApiError::Unauthorized)?;
+                let identity = state
+                    .store
+                    .identify_api_key(&key)
+                    .await?
+                    .ok_or(ApiError::Unauthorized)?;
                 state.key_cache.insert(digest, identity.clone());
                 identity
             }

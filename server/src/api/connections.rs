@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 impl From<ConnectionError> for ApiError {
     fn from(e: ConnectionError) -> Self {
         match e {
-            ConnectionError::UnknownPlatform(_) | ConnectionError::Connect(_) => Self::BadRequest(e.to_string()),
+            ConnectionError::UnknownPlatform(_) | ConnectionError::Connect(_) => {
+                Self::BadRequest(e.to_string())
+            }
             ConnectionError::NotFound(what) => Self::NotFound(format!("connection {what}")),
             ConnectionError::Store(s) => s.into(),
             ConnectionError::Sealed(detail) => Self::Internal(detail),
@@ -57,14 +59,29 @@ pub async fn create(
     let label = body.label.unwrap_or_else(|| body.account_id.clone());
     let info = state
         .connections
-        .connect(&caller.tenant_id, &body.platform, &body.account_id, &label, &body.credentials)
+        .connect(
+            &caller.tenant_id,
+            &body.platform,
+            &body.account_id,
+            &label,
+            &body.credentials,
+        )
         .await?;
-    let info = if body.test.unwrap_or(true) { state.connections.test(&caller.tenant_id, &info.id).await? } else { info };
+    let info = if body.test.unwrap_or(true) {
+        state.connections.test(&caller.tenant_id, &info.id).await?
+    } else {
+        info
+    };
     Ok((StatusCode::CREATED, ApiJson(info)))
 }
 
-pub async fn list(State(state): State<AppState>, AdminCaller(caller): AdminCaller) -> Result<ApiJson<ConnectionList>, ApiError> {
-    Ok(ApiJson(ConnectionList { connections: state.connections.list(&caller.tenant_id).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    AdminCaller(caller): AdminCaller,
+) -> Result<ApiJson<ConnectionList>, ApiError> {
+    Ok(ApiJson(ConnectionList {
+        connections: state.connections.list(&caller.tenant_id).await?,
+    }))
 }
 
 pub async fn test(
@@ -72,7 +89,9 @@ pub async fn test(
     AdminCaller(caller): AdminCaller,
     Path(id): Path<String>,
 ) -> Result<ApiJson<ConnectionInfo>, ApiError> {
-    Ok(ApiJson(state.connections.test(&caller.tenant_id, &id).await?))
+    Ok(ApiJson(
+        state.connections.test(&caller.tenant_id, &id).await?,
+    ))
 }
 
 pub async fn remove(

@@ -29,7 +29,10 @@ pub struct ExpertCaller(pub Expert);
 impl FromRequestParts<AppState> for ExpertCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -39,7 +42,11 @@ impl FromRequestParts<AppState> for ExpertCaller {
             .or_else(|| crate::api::console::session_token(&parts.headers))
             .ok_or(ApiError::Unauthorized)?
             .to_string();
-        let expert = state.store.expert_by_token(&token).await?.ok_or(ApiError::Unauthorized)?;
+        let expert = state
+            .store
+            .expert_by_token(&token)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         Ok(Self(expert))
     }
 }
@@ -64,11 +71,15 @@ pub async fn create_expert(
     ApiJson(body): ApiJson<NewExpert>,
 ) -> Result<(StatusCode, ApiJson<Value>), ApiError> {
     if body.name.trim().is_empty() || !body.email.contains('@') {
-        return Err(ApiError::BadRequest("an expert needs a name and an e-mail address".into()));
+        return Err(ApiError::BadRequest(
+            "an expert needs a name and an e-mail address".into(),
+        ));
     }
     let hours = body.work_hours.unwrap_or((0, 24));
     if !(0..=24).contains(&hours.0) || !(0..=24).contains(&hours.1) {
-        return Err(ApiError::BadRequest("work_hours are hours of the day, 0 to 24".into()));
+        return Err(ApiError::BadRequest(
+            "work_hours are hours of the day, 0 to 24".into(),
+        ));
     }
     let created = state
         .store
@@ -82,7 +93,10 @@ pub async fn create_expert(
             body.capacity.unwrap_or(5).max(1),
         )
         .await?;
-    Ok((StatusCode::CREATED, ApiJson(json!({"expert": created.expert, "token": created.token.expose()}))))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(json!({"expert": created.expert, "token": created.token.expose()})),
+    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -94,7 +108,10 @@ pub struct QueueItem {
     pub assigned_to_me: bool,
 }
 
-pub async fn queue(State(state): State<AppState>, ExpertCaller(expert): ExpertCaller) -> Result<ApiJson<Value>, ApiError> {
+pub async fn queue(
+    State(state): State<AppState>,
+    ExpertCaller(expert): ExpertCaller,
+) -> Result<ApiJson<Value>, ApiError> {
     let now = chrono::Utc::now().timestamp_micros();
     let items: Vec<QueueItem> = state
         .store
@@ -104,7 +121,8 @@ pub async fn queue(State(state): State<AppState>, ExpertCaller(expert): ExpertCa
         .filter(|e| expert.serves(&e.tenant_id))
         .map(|e| QueueItem {
             sla_seconds_left: (e.sla_due_at - now) / 1_000_000,
-            assigned_to_me: e.assigned_expert_id.as_deref() == Some(&expert.id) || e.expert_id.as_deref() == Some(&expert.id),
+            assigned_to_me: e.assigned_expert_id.as_deref() == Some(&expert.id)
+                || e.expert_id.as_deref() == Some(&expert.id),
             escalation: e,
         })
         .collect();
@@ -120,7 +138,9 @@ pub async fn detail(
     let messages = state.store.history(&escalation.conversation_id).await?;
     let tool_calls = state.store.tool_calls(&escalation.conversation_id).await?;
     let events = state.store.escalation_events(&id).await?;
-    Ok(ApiJson(json!({"escalation": escalation, "messages": messages, "tool_calls": tool_calls, "events": events})))
+    Ok(ApiJson(
+        json!({"escalation": escalation, "messages": messages, "tool_calls": tool_calls, "events": events}),
+    ))
 }
 
 pub async fn claim(
@@ -147,7 +167,10 @@ pub async fn reply(
         return Err(ApiError::BadRequest("`text` must not be empty".into()));
     }
     let message_id = desk_ops::reply(&state, &expert, &id, body.text.trim()).await?;
-    Ok((StatusCode::CREATED, ApiJson(json!({"message_id": message_id}))))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(json!({"message_id": message_id})),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,9 +190,13 @@ pub async fn resolve(
     ApiJson(body): ApiJson<Resolution>,
 ) -> Result<ApiJson<Escalation>, ApiError> {
     if body.summary.trim().is_empty() {
-        return Err(ApiError::BadRequest("`summary` must say what was decided".into()));
+        return Err(ApiError::BadRequest(
+            "`summary` must say what was decided".into(),
+        ));
     }
-    Ok(ApiJson(desk_ops::resolve(&state, &expert, &id, body.summary.trim(), body.close).await?))
+    Ok(ApiJson(
+        desk_ops::resolve(&state, &expert, &id, body.summary.trim(), body.close).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,8 +211,13 @@ pub async fn set_status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<StatusCode, ApiError> {
     if !["available", "away", "offline"].contains(&body.status.as_str()) {
-        return Err(ApiError::BadRequest("status is one of available, away, offline".into()));
+        return Err(ApiError::BadRequest(
+            "status is one of available, away, offline".into(),
+        ));
     }
-    state.store.set_expert_status(&expert.id, &body.status).await?;
+    state
+        .store
+        .set_expert_status(&expert.id, &body.status)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -28,18 +28,39 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/ws", get(ws::upgrade))
         .route("/api/v1/platforms", get(connections::list_platforms))
-        .route("/api/v1/connections", post(connections::create).get(connections::list))
-        .route("/api/v1/connections/{id}", axum::routing::delete(connections::remove))
+        .route(
+            "/api/v1/connections",
+            post(connections::create).get(connections::list),
+        )
+        .route(
+            "/api/v1/connections/{id}",
+            axum::routing::delete(connections::remove),
+        )
         .route("/api/v1/connections/{id}/test", post(connections::test))
-        .route("/api/v1/connections/oauth/{platform}/start", post(oauth::start))
+        .route(
+            "/api/v1/connections/oauth/{platform}/start",
+            post(oauth::start),
+        )
         .route("/oauth/{platform}/callback", get(oauth::callback))
         .route("/api/v1/experts", post(experts::create_expert))
         .route("/api/v1/expert/queue", get(experts::queue))
-        .route("/api/v1/expert/status", axum::routing::put(experts::set_status))
+        .route(
+            "/api/v1/expert/status",
+            axum::routing::put(experts::set_status),
+        )
         .route("/api/v1/expert/escalations/{id}", get(experts::detail))
-        .route("/api/v1/expert/escalations/{id}/claim", post(experts::claim))
-        .route("/api/v1/expert/escalations/{id}/messages", post(experts::reply))
-        .route("/api/v1/expert/escalations/{id}/resolve", post(experts::resolve))
+        .route(
+            "/api/v1/expert/escalations/{id}/claim",
+            post(experts::claim),
+        )
+        .route(
+            "/api/v1/expert/escalations/{id}/messages",
+            post(experts::reply),
+        )
+        .route(
+            "/api/v1/expert/escalations/{id}/resolve",
+            post(experts::resolve),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(health::not_found)

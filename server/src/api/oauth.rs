@@ -42,10 +42,18 @@ fn app_for<'a>(state: &'a AppState, platform: &str) -> Result<&'a OAuthApp, ApiE
 
 fn redirect_uri(state: &AppState, headers: &HeaderMap, platform: &str) -> String {
     let base = if state.settings.server.public_url.is_empty() {
-        let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
         format!("http://{host}")
     } else {
-        state.settings.server.public_url.trim_end_matches('/').to_string()
+        state
+            .settings
+            .server
+            .public_url
+            .trim_end_matches('/')
+            .to_string()
     };
     format!("{base}/oauth/{platform}/callback")
 }
@@ -60,7 +68,10 @@ pub async fn start(
     state.connections.connector(&platform)?;
     let app = app_for(&state, &platform)?;
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    state.store.save_oauth_state(&nonce, &caller.tenant_id, &platform, &body.account_id).await?;
+    state
+        .store
+        .save_oauth_state(&nonce, &caller.tenant_id, &platform, &body.account_id)
+        .await?;
     let mut url = reqwest::Url::parse(&app.authorize_url)
         .map_err(|e| ApiError::Internal(format!("oauth.{platform}.authorize_url: {e}")))?;
     url.query_pairs_mut()
@@ -69,7 +80,9 @@ pub async fn start(
         .append_pair("response_type", "code")
         .append_pair("scope", &app.scopes)
         .append_pair("state", &nonce);
-    Ok(ApiJson(json!({"authorize_url": url.to_string(), "state": nonce})))
+    Ok(ApiJson(
+        json!({"authorize_url": url.to_string(), "state": nonce}),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,7 +94,11 @@ pub struct CallbackQuery {
 }
 
 fn page(title: &str, message: &str) -> Html<String> {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     Html(format!(
         "<!doctype html><meta charset=utf-8><title>{t}</title>\
          <body style=\"font-family:system-ui;max-width:32rem;margin:4rem auto\"><h1>{t}</h1><p>{m}</p></body>",
@@ -97,29 +114,65 @@ pub async fn callback(
     Query(q): Query<CallbackQuery>,
 ) -> (axum::http::StatusCode, Html<String>) {
     use axum::http::StatusCode;
-    let name = state.connections.connector(&platform).map(|c| c.display_name()).unwrap_or("the platform");
+    let name = state
+        .connections
+        .connector(&platform)
+        .map(|c| c.display_name())
+        .unwrap_or("the platform");
     if let Some(error) = q.error {
         let detail = q.error_description.unwrap_or(error);
-        return (StatusCode::BAD_REQUEST, page("Not connected", &format!("{name} said: {detail}. Nothing was saved.")));
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Not connected",
+                &format!("{name} said: {detail}. Nothing was saved."),
+            ),
+        );
     }
     let (Some(code), Some(nonce)) = (q.code, q.state) else {
-        return (StatusCode::BAD_REQUEST, page("Not connected", "The link is missing its code or state."));
+        return (
+            StatusCode::BAD_REQUEST,
+            page("Not connected", "The link is missing its code or state."),
+        );
     };
     match finish(&state, &headers, &platform, &code, &nonce).await {
-        Ok(()) => (StatusCode::OK, page("Connected", &format!("{name} is connected. You can close this tab and go back to your chat."))),
+        Ok(()) => (
+            StatusCode::OK,
+            page(
+                "Connected",
+                &format!("{name} is connected. You can close this tab and go back to your chat."),
+            ),
+        ),
         Err(e) => {
             tracing::warn!(platform, error = %e, "OAuth callback failed");
-            (StatusCode::BAD_REQUEST, page("Not connected", &e.to_string()))
+            (
+                StatusCode::BAD_REQUEST,
+                page("Not connected", &e.to_string()),
+            )
         }
     }
 }
 
-async fn finish(state: &AppState, headers: &HeaderMap, platform: &str, code: &str, nonce: &str) -> Result<(), ApiError> {
-    let Some((tenant_id, started_for, account_id)) = state.store.take_oauth_state(nonce, STATE_MAX_AGE_US).await? else {
-        return Err(ApiError::BadRequest("this sign-in link has expired or was already used; start again".into()));
+async fn finish(
+    state: &AppState,
+    headers: &HeaderMap,
+    platform: &str,
+    code: &str,
+    nonce: &str,
+) -> Result<(), ApiError> {
+    let Some((tenant_id, started_for, account_id)) = state
+        .store
+        .take_oauth_state(nonce, STATE_MAX_AGE_US)
+        .await?
+    else {
+        return Err(ApiError::BadRequest(
+            "this sign-in link has expired or was already used; start again".into(),
+        ));
     };
     if started_for != platform {
-        return Err(ApiError::BadRequest("this sign-in link was started for another platform".into()));
+        return Err(ApiError::BadRequest(
+            "this sign-in link was started for another platform".into(),
+        ));
     }
     let app = app_for(state, platform)?;
     let response = reqwest::Client::new()
@@ -137,11 +190,20 @@ async fn finish(state: &AppState, headers: &HeaderMap, platform: &str, code: &st
         .map_err(|e| ApiError::BadRequest(format!("could not reach the token endpoint: {e}")))?;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    let Some(access_token) = body.get("access_token").and_then(Value::as_str).filter(|_| status.is_success()) else {
-        let why = body.get("error_description").or(body.get("message")).or(body.get("error")).cloned();
+    let Some(access_token) = body
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|_| status.is_success())
+    else {
+        let why = body
+            .get("error_description")
+            .or(body.get("message"))
+            .or(body.get("error"))
+            .cloned();
         return Err(ApiError::BadRequest(format!(
             "the token exchange was refused ({status}): {}",
-            why.map(|v| v.to_string()).unwrap_or_else(|| "no reason given".into())
+            why.map(|v| v.to_string())
+                .unwrap_or_else(|| "no reason given".into())
         )));
     };
     let mut credentials = Credentials::new();
@@ -150,11 +212,17 @@ async fn finish(state: &AppState, headers: &HeaderMap, platform: &str, code: &st
         credentials.insert("refresh_token".into(), refresh.into());
     }
     if let Some(expires_in) = body.get("expires_in").and_then(Value::as_i64) {
-        credentials.insert("expires_at".into(), (chrono::Utc::now().timestamp() + expires_in).into());
+        credentials.insert(
+            "expires_at".into(),
+            (chrono::Utc::now().timestamp() + expires_in).into(),
+        );
     }
     credentials.insert("client_id".into(), app.client_id.clone().into());
     credentials.insert("client_secret".into(), app.client_secret.expose().into());
     let label = format!("{platform} (OAuth)");
-    state.connections.connect(&tenant_id, platform, &account_id, &label, &credentials).await?;
+    state
+        .connections
+        .connect(&tenant_id, platform, &account_id, &label, &credentials)
+        .await?;
     Ok(())
 }

@@ -35,13 +35,20 @@ enum ClientFrame {
     },
     /// Receive live events of a conversation this socket did not write to in this
     /// session (after a reconnect).
-    Subscribe { conversation_id: String },
+    Subscribe {
+        conversation_id: String,
+    },
     Ping,
 }
 
-pub async fn upgrade(State(state): State<AppState>, caller: ApiCaller, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ws: WebSocketUpgrade,
+) -> Response {
     let max = state.settings.server.max_body_bytes;
-    ws.max_message_size(max).on_upgrade(move |socket| session(state, caller, socket))
+    ws.max_message_size(max)
+        .on_upgrade(move |socket| session(state, caller, socket))
 }
 
 fn error_frame(conversation_id: Option<&str>, e: &ApiError) -> String {
@@ -70,7 +77,10 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
         let frame_in: ClientFrame = match serde_json::from_str(text.as_str()) {
             Ok(f) => f,
             Err(e) => {
-                let _ = out.send(error_frame(None, &ApiError::BadRequest(format!("malformed frame: {e}"))));
+                let _ = out.send(error_frame(
+                    None,
+                    &ApiError::BadRequest(format!("malformed frame: {e}")),
+                ));
                 continue;
             }
         };
@@ -79,12 +89,19 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
                 let _ = out.send(json!({"type": "pong"}).to_string());
             }
             ClientFrame::Subscribe { conversation_id } => {
-                match state.store.conversation_for_tenant(&conversation_id, &caller.tenant_id).await {
+                match state
+                    .store
+                    .conversation_for_tenant(&conversation_id, &caller.tenant_id)
+                    .await
+                {
                     Ok(Some(_)) => {
                         subscriptions
                             .entry(conversation_id.clone())
                             .or_insert_with(|| state.hub.subscribe(&conversation_id, out.clone()));
-                        let _ = out.send(json!({"type": "subscribed", "conversation_id": conversation_id}).to_string());
+                        let _ = out.send(
+                            json!({"type": "subscribed", "conversation_id": conversation_id})
+                                .to_string(),
+                        );
                     }
                     Ok(None) => {
                         let e = ApiError::NotFound(format!("conversation {conversation_id}"));
@@ -95,15 +112,27 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
                     }
                 }
             }
-            ClientFrame::Message { conversation_id, message, client_id } => {
-                let inbound =
-                    match prepare(&state, &caller, ChannelKind::Web, conversation_id, message, client_id).await {
-                        Ok(i) => i,
-                        Err(e) => {
-                            let _ = out.send(error_frame(None, &e));
-                            continue;
-                        }
-                    };
+            ClientFrame::Message {
+                conversation_id,
+                message,
+                client_id,
+            } => {
+                let inbound = match prepare(
+                    &state,
+                    &caller,
+                    ChannelKind::Web,
+                    conversation_id,
+                    message,
+                    client_id,
+                )
+                .await
+                {
+                    Ok(i) => i,
+                    Err(e) => {
+                        let _ = out.send(error_frame(None, &e));
+                        continue;
+                    }
+                };
                 let conversation_id = inbound.conversation_key.clone();
                 subscriptions
                     .entry(conversation_id.clone())
@@ -118,11 +147,17 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
     let _ = writer.await;
 }
 
-async fn run_turn(state: AppState, inbound: omnify_core::InboundMessage, out: UnboundedSender<String>) {
+async fn run_turn(
+    state: AppState,
+    inbound: omnify_core::InboundMessage,
+    out: UnboundedSender<String>,
+) {
     let conversation_id = inbound.conversation_key.clone();
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let turn_state = state.clone();
-    let turn = tokio::spawn(async move { answer(&turn_state, inbound, UserRole::Member, Some(events_tx)).await });
+    let turn = tokio::spawn(async move {
+        answer(&turn_state, inbound, UserRole::Member, Some(events_tx)).await
+    });
     // Forward everything but `done`: the final frame is sent below, with usage. If the
     // socket is gone the turn still completes and is stored.
     while let Some(event) = events.recv().await {

@@ -38,7 +38,8 @@ fn local_key(settings: &Settings) -> anyhow::Result<Secret> {
     }
     let key = SecretBox::generate_key()?;
     std::fs::create_dir_all(&settings.data_dir)?;
-    write_private(&path, key.expose()).with_context(|| format!("cannot write {}", path.display()))?;
+    write_private(&path, key.expose())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     tracing::warn!(path = %path.display(), "generated a local encryption key for credentials; set secrets.keys to share one across machines");
     Ok(key)
 }
@@ -47,7 +48,11 @@ fn local_key(settings: &Settings) -> anyhow::Result<Secret> {
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())
 }
 
@@ -63,20 +68,39 @@ mod tests {
     #[test]
     fn keys_parse_in_order() {
         let keys = parse_keys("k2:AAAA, k1:BBBB").unwrap();
-        assert_eq!(keys.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["k2", "k1"]);
+        assert_eq!(
+            keys.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+            ["k2", "k1"]
+        );
         assert!(parse_keys("nocolon").is_err());
     }
 
     #[test]
     fn a_local_key_is_made_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
-        let sealed = secret_box(&settings).unwrap().seal(&Secret::new("x"), "c").unwrap();
-        assert_eq!(secret_box(&settings).unwrap().open(&sealed, "c").unwrap().expose(), "x");
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let sealed = secret_box(&settings)
+            .unwrap()
+            .seal(&Secret::new("x"), "c")
+            .unwrap();
+        assert_eq!(
+            secret_box(&settings)
+                .unwrap()
+                .open(&sealed, "c")
+                .unwrap()
+                .expose(),
+            "x"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

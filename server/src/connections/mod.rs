@@ -65,14 +65,22 @@ impl Connections {
         }
     }
 
-    pub fn connector(&self, platform: &str) -> Result<&Arc<dyn PlatformConnector>, ConnectionError> {
-        self.connectors.get(platform).ok_or_else(|| ConnectionError::UnknownPlatform(platform.to_string()))
+    pub fn connector(
+        &self,
+        platform: &str,
+    ) -> Result<&Arc<dyn PlatformConnector>, ConnectionError> {
+        self.connectors
+            .get(platform)
+            .ok_or_else(|| ConnectionError::UnknownPlatform(platform.to_string()))
     }
 
     /// Connectable platforms with the credential fields each needs, sorted by key.
     pub fn catalogue(&self) -> Vec<(&'static str, &'static str, &'static [&'static str])> {
-        let mut all: Vec<_> =
-            self.connectors.values().map(|c| (c.key(), c.display_name(), c.required_fields())).collect();
+        let mut all: Vec<_> = self
+            .connectors
+            .values()
+            .map(|c| (c.key(), c.display_name(), c.required_fields()))
+            .collect();
         all.sort();
         all
     }
@@ -93,20 +101,34 @@ impl Connections {
         credentials: &Credentials,
     ) -> Result<ConnectionInfo, ConnectionError> {
         let connector = self.connector(platform)?;
-        connector.add_client(&mut PlatformClients::new(), account_id, credentials, &BuildContext::default())?;
+        connector.add_client(
+            &mut PlatformClients::new(),
+            account_id,
+            credentials,
+            &BuildContext::default(),
+        )?;
         let plaintext = Secret::new(serde_json::Value::Object(credentials.clone()).to_string());
         let sealed = self
             .secret_box
             .seal(&plaintext, &seal_context(tenant_id, platform, account_id))
             .map_err(|e| ConnectionError::Sealed(e.to_string()))?;
-        let info = self.store.upsert_connection(tenant_id, platform, account_id, label, &sealed).await?;
+        let info = self
+            .store
+            .upsert_connection(tenant_id, platform, account_id, label, &sealed)
+            .await?;
         self.invalidate(tenant_id);
         tracing::info!(tenant_id, platform, connection_id = %info.id, "connection saved");
         Ok(info)
     }
 
     pub async fn list(&self, tenant_id: &str) -> Result<Vec<ConnectionInfo>, ConnectionError> {
-        Ok(self.store.connections(tenant_id).await?.into_iter().map(|c| c.info).collect())
+        Ok(self
+            .store
+            .connections(tenant_id)
+            .await?
+            .into_iter()
+            .map(|c| c.info)
+            .collect())
     }
 
     pub async fn remove(&self, tenant_id: &str, id: &str) -> Result<(), ConnectionError> {
@@ -128,12 +150,19 @@ impl Connections {
         let mut clients = PlatformClients::new();
         let outcome = match self.open(&sealed) {
             Ok(credentials) => {
-                connector.add_client(&mut clients, &sealed.info.account_id, &credentials, &BuildContext::default())?;
+                connector.add_client(
+                    &mut clients,
+                    &sealed.info.account_id,
+                    &credentials,
+                    &BuildContext::default(),
+                )?;
                 connector.test(&clients, self.today).await
             }
             Err(e) => Err(e.to_string()),
         };
-        self.store.record_connection_test(id, outcome.as_ref().err().map(String::as_str)).await?;
+        self.store
+            .record_connection_test(id, outcome.as_ref().err().map(String::as_str))
+            .await?;
         self.store
             .connection(tenant_id, id)
             .await?
@@ -141,15 +170,23 @@ impl Connections {
             .ok_or_else(|| ConnectionError::NotFound(id.to_string()))
     }
 
-    fn open(&self, sealed: &omnify_store::SealedConnection) -> Result<Credentials, ConnectionError> {
+    fn open(
+        &self,
+        sealed: &omnify_store::SealedConnection,
+    ) -> Result<Credentials, ConnectionError> {
         let info = &sealed.info;
         let plain = self
             .secret_box
-            .open(&sealed.sealed_credentials, &seal_context(&info.tenant_id, &info.platform, &info.account_id))
+            .open(
+                &sealed.sealed_credentials,
+                &seal_context(&info.tenant_id, &info.platform, &info.account_id),
+            )
             .map_err(|e| ConnectionError::Sealed(e.to_string()))?;
         match serde_json::from_str(plain.expose()) {
             Ok(serde_json::Value::Object(map)) => Ok(map),
-            _ => Err(ConnectionError::Sealed("credentials are not a JSON object".into())),
+            _ => Err(ConnectionError::Sealed(
+                "credentials are not a JSON object".into(),
+            )),
         }
     }
 
@@ -157,7 +194,9 @@ impl Connections {
     pub async fn rotate(&self) -> Result<usize, ConnectionError> {
         let mut changed = 0;
         for sealed in self.store.all_connections().await? {
-            if SecretBox::key_id_of(&sealed.sealed_credentials) == Some(self.secret_box.current_key_id()) {
+            if SecretBox::key_id_of(&sealed.sealed_credentials)
+                == Some(self.secret_box.current_key_id())
+            {
                 continue;
             }
             let info = &sealed.info;
@@ -166,8 +205,13 @@ impl Connections {
                 .secret_box
                 .open(&sealed.sealed_credentials, &context)
                 .map_err(|e| ConnectionError::Sealed(e.to_string()))?;
-            let resealed = self.secret_box.seal(&plain, &context).map_err(|e| ConnectionError::Sealed(e.to_string()))?;
-            self.store.update_connection_credentials(&info.id, &resealed).await?;
+            let resealed = self
+                .secret_box
+                .seal(&plain, &context)
+                .map_err(|e| ConnectionError::Sealed(e.to_string()))?;
+            self.store
+                .update_connection_credentials(&info.id, &resealed)
+                .await?;
             changed += 1;
         }
         Ok(changed)
@@ -176,7 +220,11 @@ impl Connections {
     /// A listener that stores refreshed OAuth tokens back into the connection, sealed,
     /// so a restart does not start from an expired access token (or, on platforms that
     /// rotate refresh tokens, from a dead one).
-    fn persist_refreshed(&self, sealed: &omnify_store::SealedConnection, credentials: &Credentials) -> TokenListener {
+    fn persist_refreshed(
+        &self,
+        sealed: &omnify_store::SealedConnection,
+        credentials: &Credentials,
+    ) -> TokenListener {
         let store = self.store.clone();
         let secret_box = self.secret_box.clone();
         let info = sealed.info.clone();
@@ -199,7 +247,9 @@ impl Connections {
                         }
                     });
                 }
-                Err(e) => tracing::error!(connection_id = %info.id, error = %e, "cannot seal refreshed tokens"),
+                Err(e) => {
+                    tracing::error!(connection_id = %info.id, error = %e, "cannot seal refreshed tokens")
+                }
             }
         }))
     }
@@ -207,10 +257,15 @@ impl Connections {
     async fn build(&self, tenant_id: &str) -> Result<PlatformClients, ConnectionError> {
         let mut clients = self.defaults.clone();
         for sealed in self.store.connections(tenant_id).await? {
-            let Ok(connector) = self.connector(&sealed.info.platform) else { continue };
+            let Ok(connector) = self.connector(&sealed.info.platform) else {
+                continue;
+            };
             // One broken connection must not take the others down: skip it, loudly.
             let added = self.open(&sealed).and_then(|creds| {
-                let ctx = BuildContext { endpoints: None, on_refresh: Some(self.persist_refreshed(&sealed, &creds)) };
+                let ctx = BuildContext {
+                    endpoints: None,
+                    on_refresh: Some(self.persist_refreshed(&sealed, &creds)),
+                };
                 Ok(connector.add_client(&mut clients, &sealed.info.account_id, &creds, &ctx)?)
             });
             if let Err(e) = added {
@@ -224,10 +279,19 @@ impl Connections {
 #[async_trait]
 impl ClientDirectory for Connections {
     async fn clients(&self, tenant_id: &str) -> Result<Arc<PlatformClients>, ToolError> {
-        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(tenant_id).cloned()) {
+        if let Some(hit) = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(tenant_id).cloned())
+        {
             return Ok(hit);
         }
-        let built = Arc::new(self.build(tenant_id).await.map_err(|e| ToolError::Failed(e.to_string()))?);
+        let built = Arc::new(
+            self.build(tenant_id)
+                .await
+                .map_err(|e| ToolError::Failed(e.to_string()))?,
+        );
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(tenant_id.to_string(), built.clone());
         }
@@ -249,11 +313,10 @@ mod tests {
     }
 
     fn connections(store: &SqlStore, keys: &[(String, Secret)]) -> Connections {
-        let meta: Arc<dyn PlatformConnector> =
-            Arc::new(platforms::Meta {
-                api_version: "v26.0".into(),
-                base_url: "http://127.0.0.1:9".into(),
-            });
+        let meta: Arc<dyn PlatformConnector> = Arc::new(platforms::Meta {
+            api_version: "v26.0".into(),
+            base_url: "http://127.0.0.1:9".into(),
+        });
         Connections::new(
             store.clone(),
             SecretBox::new(keys).unwrap(),
@@ -278,21 +341,44 @@ mod tests {
 
         let rotated = connections(&store, &[k2.clone(), k1]);
         assert_eq!(rotated.rotate().await.unwrap(), 1);
-        assert_eq!(rotated.rotate().await.unwrap(), 0, "already under the current key");
+        assert_eq!(
+            rotated.rotate().await.unwrap(),
+            0,
+            "already under the current key"
+        );
         let sealed = store.connections(&tenant.id).await.unwrap();
-        assert_eq!(SecretBox::key_id_of(&sealed[0].sealed_credentials), Some("k2"));
+        assert_eq!(
+            SecretBox::key_id_of(&sealed[0].sealed_credentials),
+            Some("k2")
+        );
 
         // The old key can now be dropped.
         let only_new = connections(&store, &[k2]);
-        assert_eq!(only_new.clients(&tenant.id).await.unwrap().connected(), ["meta"]);
+        assert_eq!(
+            only_new.clients(&tenant.id).await.unwrap().connected(),
+            ["meta"]
+        );
     }
 
     #[tokio::test]
     async fn a_connection_that_cannot_be_opened_is_skipped_not_fatal() {
         let (store, _dir) = store().await;
         let tenant = store.create_tenant("Acme").await.unwrap();
-        store.upsert_connection(&tenant.id, "meta", "act_1", "Main", "v1:gone:AAAA").await.unwrap();
-        let conns = connections(&store, &[("k1".to_string(), SecretBox::generate_key().unwrap())]);
-        assert!(conns.clients(&tenant.id).await.unwrap().connected().is_empty());
+        store
+            .upsert_connection(&tenant.id, "meta", "act_1", "Main", "v1:gone:AAAA")
+            .await
+            .unwrap();
+        let conns = connections(
+            &store,
+            &[("k1".to_string(), SecretBox::generate_key().unwrap())],
+        );
+        assert!(
+            conns
+                .clients(&tenant.id)
+                .await
+                .unwrap()
+                .connected()
+                .is_empty()
+        );
     }
 }

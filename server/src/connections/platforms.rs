@@ -6,9 +6,10 @@ use omnify_core::{DateRange, Secret};
 use omnify_tools::connectors::Detail;
 use omnify_tools::sandbox::RunningSandbox;
 use omnify_tools::{
-    ShopifyClient, ShopifyConfig, StripeClient, StripeConfig, TripleWhaleClient, TripleWhaleConfig,
-    GoogleAdsClient, GoogleAdsConfig, MetaAdsClient, MetaConfig, OAuthCredentials, PlatformClients, TikTokClient,
-    TikTokConfig, TokenListener,
+    GoHighLevelClient, GoHighLevelConfig, GoogleAdsClient, GoogleAdsConfig, HubSpotClient,
+    HubSpotConfig, KlaviyoClient, KlaviyoConfig, MetaAdsClient, MetaConfig, OAuthCredentials,
+    PlatformClients, ShopifyClient, ShopifyConfig, StripeClient, StripeConfig, TikTokClient,
+    TikTokConfig, TokenListener, TripleWhaleClient, TripleWhaleConfig,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -19,7 +20,10 @@ pub type Credentials = serde_json::Map<String, Value>;
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("{platform} needs `{field}` in credentials")]
-    MissingField { platform: &'static str, field: &'static str },
+    MissingField {
+        platform: &'static str,
+        field: &'static str,
+    },
     #[error("{0}")]
     Invalid(String),
 }
@@ -41,7 +45,8 @@ pub trait PlatformConnector: Send + Sync {
         ctx: &BuildContext,
     ) -> Result<(), ConnectError>;
     /// One cheap call proving the credentials work; the error is what the user reads.
-    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String>;
+    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate)
+    -> Result<(), String>;
     /// How to reach this platform's emulator: account id, credentials, endpoints.
     fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints);
 }
@@ -68,17 +73,29 @@ impl BuildContext {
         self.endpoints.as_ref().map_or(default, |e| e.api.as_str())
     }
     fn token_url<'a>(&'a self, default: &'a str) -> &'a str {
-        self.endpoints.as_ref().and_then(|e| e.token.as_deref()).unwrap_or(default)
+        self.endpoints
+            .as_ref()
+            .and_then(|e| e.token.as_deref())
+            .unwrap_or(default)
     }
 }
 
 fn optional(credentials: &Credentials, name: &str) -> Option<Secret> {
-    credentials.get(name).and_then(Value::as_str).filter(|v| !v.is_empty()).map(Secret::new)
+    credentials
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+        .map(Secret::new)
 }
 
 /// OAuth credentials from a stored connection: the app, the refresh token and, when a
 /// refresh already happened, the access token and its expiry.
-fn oauth(credentials: &Credentials, platform: &'static str, token_url: &str, ctx: &BuildContext) -> Result<OAuthCredentials, ConnectError> {
+fn oauth(
+    credentials: &Credentials,
+    platform: &'static str,
+    token_url: &str,
+    ctx: &BuildContext,
+) -> Result<OAuthCredentials, ConnectError> {
     let mut oauth = OAuthCredentials::new(
         token_url,
         field(credentials, platform, "client_id")?.expose(),
@@ -100,21 +117,41 @@ fn token_credentials(name: &str, token: &str) -> Credentials {
     c
 }
 
-pub fn field(credentials: &Credentials, platform: &'static str, name: &'static str) -> Result<Secret, ConnectError> {
+pub fn field(
+    credentials: &Credentials,
+    platform: &'static str,
+    name: &'static str,
+) -> Result<Secret, ConnectError> {
     credentials
         .get(name)
         .and_then(Value::as_str)
         .filter(|v| !v.is_empty())
         .map(Secret::new)
-        .ok_or(ConnectError::MissingField { platform, field: name })
+        .ok_or(ConnectError::MissingField {
+            platform,
+            field: name,
+        })
 }
 
 /// Test an ad platform with yesterday's campaign results: small, and what we read anyway.
-async fn test_ad_platform(clients: &PlatformClients, key: &str, today: chrono::NaiveDate) -> Result<(), String> {
-    let platform = clients.ads().get(key).ok_or_else(|| format!("{key} is not connected"))?;
+async fn test_ad_platform(
+    clients: &PlatformClients,
+    key: &str,
+    today: chrono::NaiveDate,
+) -> Result<(), String> {
+    let platform = clients
+        .ads()
+        .get(key)
+        .ok_or_else(|| format!("{key} is not connected"))?;
     let yesterday = today - chrono::Duration::days(1);
     platform
-        .daily_results(DateRange { since: yesterday, until: yesterday }, Detail::Campaign)
+        .daily_results(
+            DateRange {
+                since: yesterday,
+                until: yesterday,
+            },
+            Detail::Campaign,
+        )
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
@@ -148,16 +185,24 @@ impl PlatformConnector for Meta {
         let mut config = MetaConfig::new(token, account_id);
         config.api_version = self.api_version.clone();
         config.base_url = ctx.api(&self.base_url).to_string();
-        let client = MetaAdsClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        let client =
+            MetaAdsClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
         clients.ads_mut().insert(Arc::new(client));
         Ok(())
     }
-    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
+    async fn test(
+        &self,
+        clients: &PlatformClients,
+        today: chrono::NaiveDate,
+    ) -> Result<(), String> {
         test_ad_platform(clients, self.key(), today).await
     }
     fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
         let account = sandbox.meta().brand().meta.account_id.clone();
-        let endpoints = Endpoints { api: sandbox.meta_base_url(), token: None };
+        let endpoints = Endpoints {
+            api: sandbox.meta_base_url(),
+            token: None,
+        };
         (account, token_credentials("access_token", token), endpoints)
     }
 }
@@ -177,7 +222,12 @@ impl PlatformConnector for GoogleAds {
         "Google Ads"
     }
     fn required_fields(&self) -> &'static [&'static str] {
-        &["developer_token", "client_id", "client_secret", "refresh_token"]
+        &[
+            "developer_token",
+            "client_id",
+            "client_secret",
+            "refresh_token",
+        ]
     }
     fn add_client(
         &self,
@@ -186,25 +236,47 @@ impl PlatformConnector for GoogleAds {
         credentials: &Credentials,
         ctx: &BuildContext,
     ) -> Result<(), ConnectError> {
-        let oauth = oauth(credentials, "Google Ads", ctx.token_url(&self.token_url), ctx)?;
-        let mut config = GoogleAdsConfig::new(field(credentials, "Google Ads", "developer_token")?, oauth, account_id);
+        let oauth = oauth(
+            credentials,
+            "Google Ads",
+            ctx.token_url(&self.token_url),
+            ctx,
+        )?;
+        let mut config = GoogleAdsConfig::new(
+            field(credentials, "Google Ads", "developer_token")?,
+            oauth,
+            account_id,
+        );
         config.api_version = self.api_version.clone();
         config.base_url = ctx.api(&self.base_url).to_string();
-        config.login_customer_id = optional(credentials, "login_customer_id").map(|s| s.expose().to_string());
-        let client = GoogleAdsClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        config.login_customer_id =
+            optional(credentials, "login_customer_id").map(|s| s.expose().to_string());
+        let client =
+            GoogleAdsClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
         clients.ads_mut().insert(Arc::new(client));
         Ok(())
     }
-    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
+    async fn test(
+        &self,
+        clients: &PlatformClients,
+        today: chrono::NaiveDate,
+    ) -> Result<(), String> {
         test_ad_platform(clients, self.key(), today).await
     }
     fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
         let account = sandbox.meta().brand().google_ads.account_id.clone();
         let mut creds = token_credentials("refresh_token", token);
-        for (k, v) in [("developer_token", "sandbox-developer-token"), ("client_id", "sandbox"), ("client_secret", "sandbox")] {
+        for (k, v) in [
+            ("developer_token", "sandbox-developer-token"),
+            ("client_id", "sandbox"),
+            ("client_secret", "sandbox"),
+        ] {
             creds.insert(k.into(), v.into());
         }
-        let endpoints = Endpoints { api: sandbox.google_ads_base_url(), token: Some(sandbox.google_token_url()) };
+        let endpoints = Endpoints {
+            api: sandbox.google_ads_base_url(),
+            token: Some(sandbox.google_token_url()),
+        };
         (account, creds, endpoints)
     }
 }
@@ -232,19 +304,29 @@ impl PlatformConnector for TikTok {
         credentials: &Credentials,
         ctx: &BuildContext,
     ) -> Result<(), ConnectError> {
-        let mut config = TikTokConfig::new(field(credentials, "TikTok Ads", "access_token")?, account_id);
+        let mut config = TikTokConfig::new(
+            field(credentials, "TikTok Ads", "access_token")?,
+            account_id,
+        );
         config.api_version = self.api_version.clone();
         config.base_url = ctx.api(&self.base_url).to_string();
         let client = TikTokClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
         clients.ads_mut().insert(Arc::new(client));
         Ok(())
     }
-    async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
+    async fn test(
+        &self,
+        clients: &PlatformClients,
+        today: chrono::NaiveDate,
+    ) -> Result<(), String> {
         test_ad_platform(clients, self.key(), today).await
     }
     fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
         let account = sandbox.meta().brand().tiktok.account_id.clone();
-        let endpoints = Endpoints { api: sandbox.tiktok_base_url(), token: None };
+        let endpoints = Endpoints {
+            api: sandbox.tiktok_base_url(),
+            token: None,
+        };
         (account, token_credentials("access_token", token), endpoints)
     }
 }
@@ -291,18 +373,36 @@ macro_rules! simple_connector {
                 } else if !self.settings.base_url.is_empty() {
                     config.base_url = self.settings.base_url.clone();
                 }
-                let client = $client::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+                let client =
+                    $client::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
                 clients.insert($key, Arc::new(client));
                 Ok(())
             }
-            async fn test(&self, clients: &PlatformClients, today: chrono::NaiveDate) -> Result<(), String> {
-                let $c = clients.get::<$client>($key).ok_or_else(|| format!("{} is not connected", $display))?;
+            async fn test(
+                &self,
+                clients: &PlatformClients,
+                today: chrono::NaiveDate,
+            ) -> Result<(), String> {
+                let $c = clients
+                    .get::<$client>($key)
+                    .ok_or_else(|| format!("{} is not connected", $display))?;
                 let $today = today;
                 $test.await.map(|_| ()).map_err(|e| e.to_string())
             }
-            fn sandbox(&self, $sb: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
+            fn sandbox(
+                &self,
+                $sb: &RunningSandbox,
+                token: &str,
+            ) -> (String, Credentials, Endpoints) {
                 let $brand = $sb.meta().brand().clone();
-                (($account).to_string(), token_credentials($field, token), Endpoints { api: $url, token: None })
+                (
+                    ($account).to_string(),
+                    token_credentials($field, token),
+                    Endpoints {
+                        api: $url,
+                        token: None,
+                    },
+                )
             }
         }
     };
@@ -318,19 +418,194 @@ simple_connector!(TripleWhale, "triplewhale", "Triple Whale", "api_key", TripleW
     sandbox: |sb, brand| (brand.triplewhale.shop_domain.clone(), sb.triplewhale_base_url()),
     test: |c, today| c.summary_metrics(yesterday(today)));
 
+/// The CRMs take either a static token (HubSpot private app, GoHighLevel private
+/// integration) or OAuth credentials with a refresh token.
+macro_rules! crm_connector {
+    ($name:ident, $key:literal, $display:literal, $config:ident, $client:ident, $default_token_path:literal,
+     sandbox: |$sb:ident, $brand:ident| ($account:expr, $url:expr),
+     test: |$c:ident| $test:expr) => {
+        pub struct $name {
+            pub settings: crate::config::ApiSettings,
+        }
+
+        #[async_trait]
+        impl PlatformConnector for $name {
+            fn key(&self) -> &'static str {
+                $key
+            }
+            fn display_name(&self) -> &'static str {
+                $display
+            }
+            /// Or `client_id`, `client_secret` and `refresh_token` for OAuth.
+            fn required_fields(&self) -> &'static [&'static str] {
+                &["access_token"]
+            }
+            fn add_client(
+                &self,
+                clients: &mut PlatformClients,
+                account_id: &str,
+                credentials: &Credentials,
+                ctx: &BuildContext,
+            ) -> Result<(), ConnectError> {
+                let base = ctx.api(&self.settings.base_url).to_string();
+                let mut config = if credentials.contains_key("refresh_token") {
+                    let default_token_url = format!("{base}{}", $default_token_path);
+                    let token_url = if self.settings.token_url.is_empty() {
+                        default_token_url.as_str()
+                    } else {
+                        self.settings.token_url.as_str()
+                    };
+                    $config::oauth(
+                        oauth(credentials, $display, ctx.token_url(token_url), ctx)?,
+                        account_id,
+                    )
+                } else {
+                    $config::new(field(credentials, $display, "access_token")?, account_id)
+                };
+                config.base_url = base;
+                if !self.settings.api_version.is_empty() {
+                    config.api_version = self.settings.api_version.clone();
+                }
+                let client =
+                    $client::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+                clients.insert($key, Arc::new(client));
+                Ok(())
+            }
+            async fn test(
+                &self,
+                clients: &PlatformClients,
+                _today: chrono::NaiveDate,
+            ) -> Result<(), String> {
+                let $c = clients
+                    .get::<$client>($key)
+                    .ok_or_else(|| format!("{} is not connected", $display))?;
+                $test.await.map(|_| ()).map_err(|e| e.to_string())
+            }
+            fn sandbox(
+                &self,
+                $sb: &RunningSandbox,
+                token: &str,
+            ) -> (String, Credentials, Endpoints) {
+                let $brand = $sb.meta().brand().clone();
+                (
+                    ($account).to_string(),
+                    token_credentials("access_token", token),
+                    Endpoints {
+                        api: $url,
+                        token: None,
+                    },
+                )
+            }
+        }
+    };
+}
+
+crm_connector!(HubSpot, "hubspot", "HubSpot", HubSpotConfig, HubSpotClient, "/oauth/v3/token",
+    sandbox: |sb, brand| (brand.hubspot.portal_id.clone(), sb.hubspot_base_url()),
+    test: |c| c.deal_pipelines());
+crm_connector!(GoHighLevel, "gohighlevel", "GoHighLevel", GoHighLevelConfig, GoHighLevelClient, "/oauth/token",
+    sandbox: |sb, brand| (brand.gohighlevel.location_id.clone(), sb.gohighlevel_base_url()),
+    test: |c| c.pipelines());
+
+pub struct Klaviyo {
+    pub settings: crate::config::ApiSettings,
+}
+
+#[async_trait]
+impl PlatformConnector for Klaviyo {
+    fn key(&self) -> &'static str {
+        "klaviyo"
+    }
+    fn display_name(&self) -> &'static str {
+        "Klaviyo"
+    }
+    fn required_fields(&self) -> &'static [&'static str] {
+        &["api_key"]
+    }
+    fn add_client(
+        &self,
+        clients: &mut PlatformClients,
+        account_id: &str,
+        credentials: &Credentials,
+        ctx: &BuildContext,
+    ) -> Result<(), ConnectError> {
+        let mut config = KlaviyoConfig::new(field(credentials, "Klaviyo", "api_key")?, account_id);
+        config.base_url = ctx.api(&self.settings.base_url).to_string();
+        if !self.settings.api_version.is_empty() {
+            config.revision = self.settings.api_version.clone();
+        }
+        if ctx.endpoints.is_some() {
+            // The demo emulator does not enforce Klaviyo's 2-reports-a-minute limit, so
+            // neither need we: a demo must not stall after one e-mail question.
+            config.reporting_limit = omnify_tools::connectors::klaviyo::ReportingLimit {
+                burst: 100,
+                burst_window: std::time::Duration::from_secs(1),
+                steady: 10_000,
+                steady_window: std::time::Duration::from_secs(60),
+            };
+        }
+        let client =
+            KlaviyoClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        clients.insert("klaviyo", Arc::new(client));
+        Ok(())
+    }
+    async fn test(
+        &self,
+        clients: &PlatformClients,
+        _today: chrono::NaiveDate,
+    ) -> Result<(), String> {
+        let c = clients
+            .get::<KlaviyoClient>("klaviyo")
+            .ok_or("Klaviyo is not connected")?;
+        c.flows().await.map(|_| ()).map_err(|e| e.to_string())
+    }
+    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
+        let account = sandbox.meta().brand().klaviyo.account_id.clone();
+        (
+            account,
+            token_credentials("api_key", token),
+            Endpoints {
+                api: sandbox.klaviyo_base_url(),
+                token: None,
+            },
+        )
+    }
+}
+
 /// Every platform Omnify can connect.
 pub fn all(settings: &crate::config::Settings) -> Vec<Arc<dyn PlatformConnector>> {
     let p = &settings.platforms;
     vec![
-        Arc::new(Meta { api_version: p.meta.api_version.clone(), base_url: p.meta.base_url.clone() }),
+        Arc::new(Meta {
+            api_version: p.meta.api_version.clone(),
+            base_url: p.meta.base_url.clone(),
+        }),
         Arc::new(GoogleAds {
             api_version: p.google_ads.api_version.clone(),
             base_url: p.google_ads.base_url.clone(),
             token_url: p.google_ads.token_url.clone(),
         }),
-        Arc::new(TikTok { api_version: p.tiktok.api_version.clone(), base_url: p.tiktok.base_url.clone() }),
-        Arc::new(Shopify { settings: p.shopify.clone() }),
-        Arc::new(Stripe { settings: p.stripe.clone() }),
-        Arc::new(TripleWhale { settings: p.triplewhale.clone() }),
+        Arc::new(TikTok {
+            api_version: p.tiktok.api_version.clone(),
+            base_url: p.tiktok.base_url.clone(),
+        }),
+        Arc::new(Shopify {
+            settings: p.shopify.clone(),
+        }),
+        Arc::new(Stripe {
+            settings: p.stripe.clone(),
+        }),
+        Arc::new(TripleWhale {
+            settings: p.triplewhale.clone(),
+        }),
+        Arc::new(HubSpot {
+            settings: p.hubspot.clone(),
+        }),
+        Arc::new(Klaviyo {
+            settings: p.klaviyo.clone(),
+        }),
+        Arc::new(GoHighLevel {
+            settings: p.gohighlevel.clone(),
+        }),
     ]
 }

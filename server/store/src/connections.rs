@@ -118,7 +118,11 @@ impl SqlStore {
         rows.iter().map(from_row).collect()
     }
 
-    pub async fn connection(&self, tenant_id: &str, id: &str) -> Result<Option<SealedConnection>, StoreError> {
+    pub async fn connection(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<SealedConnection>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM connections WHERE tenant_id = $1 AND id = $2"
         )))
@@ -132,15 +136,21 @@ impl SqlStore {
 
     /// Every connection of every tenant, for re-sealing under a new key.
     pub async fn all_connections(&self) -> Result<Vec<SealedConnection>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM connections ORDER BY created_at")))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM connections ORDER BY created_at"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
         rows.iter().map(from_row).collect()
     }
 
     /// Replace the sealed credentials (a token refresh, or a key rotation).
-    pub async fn update_connection_credentials(&self, id: &str, sealed_credentials: &str) -> Result<(), StoreError> {
+    pub async fn update_connection_credentials(
+        &self,
+        id: &str,
+        sealed_credentials: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE connections SET credentials = $1, updated_at = $2 WHERE id = $3")
             .bind(sealed_credentials)
             .bind(now_us())
@@ -151,7 +161,11 @@ impl SqlStore {
             .map(|_| ())
     }
 
-    pub async fn record_connection_test(&self, id: &str, error: Option<&str>) -> Result<(), StoreError> {
+    pub async fn record_connection_test(
+        &self,
+        id: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE connections SET status = $1, last_error = $2, last_tested_at = $3 WHERE id = $4")
             .bind(if error.is_some() { "failing" } else { "ok" })
             .bind(error)
@@ -206,11 +220,13 @@ impl SqlStore {
         max_age_us: i64,
     ) -> Result<Option<(String, String, String)>, StoreError> {
         let mut tx = self.writer.begin().await.map_err(db)?;
-        let row = sqlx::query("SELECT tenant_id, platform, account_id, created_at FROM oauth_states WHERE state = $1")
-            .bind(state)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let row = sqlx::query(
+            "SELECT tenant_id, platform, account_id, created_at FROM oauth_states WHERE state = $1",
+        )
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         let deleted = sqlx::query("DELETE FROM oauth_states WHERE state = $1")
             .bind(state)
             .execute(&mut *tx)
@@ -218,7 +234,9 @@ impl SqlStore {
             .map_err(db)?
             .rows_affected();
         tx.commit().await.map_err(db)?;
-        let Some(row) = row.filter(|_| deleted == 1) else { return Ok(None) };
+        let Some(row) = row.filter(|_| deleted == 1) else {
+            return Ok(None);
+        };
         let created_at: i64 = row.try_get("created_at").map_err(db)?;
         if now_us() - created_at > max_age_us {
             return Ok(None);

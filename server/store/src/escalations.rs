@@ -34,7 +34,11 @@ pub struct EscalationEvent {
 }
 
 fn list(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn hash_token(token: &str) -> String {
@@ -132,7 +136,11 @@ impl SqlStore {
         work_hours: (i64, i64),
         capacity: i64,
     ) -> Result<NewExpertToken, StoreError> {
-        let token: String = rand::rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
+        let token: String = rand::rng()
+            .sample_iter(&Alphanumeric)
+            .take(40)
+            .map(char::from)
+            .collect();
         let token = format!("oxk_{token}");
         let id = new_id();
         sqlx::query(
@@ -153,25 +161,35 @@ impl SqlStore {
         .execute(&self.writer)
         .await
         .map_err(db)?;
-        let expert = self.expert(&id).await?.ok_or_else(|| StoreError::NotFound(format!("expert {id}")))?;
-        Ok(NewExpertToken { expert, token: omnify_core::Secret::new(token) })
+        let expert = self
+            .expert(&id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("expert {id}")))?;
+        Ok(NewExpertToken {
+            expert,
+            token: omnify_core::Secret::new(token),
+        })
     }
 
     pub async fn expert(&self, id: &str) -> Result<Option<Expert>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {EXPERT_COLUMNS} FROM experts WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EXPERT_COLUMNS} FROM experts WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
         row.as_ref().map(expert_from_row).transpose()
     }
 
     pub async fn expert_by_token(&self, token: &str) -> Result<Option<Expert>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {EXPERT_COLUMNS} FROM experts WHERE token_hash = $1")))
-            .bind(hash_token(token))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EXPERT_COLUMNS} FROM experts WHERE token_hash = $1"
+        )))
+        .bind(hash_token(token))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
         row.as_ref().map(expert_from_row).transpose()
     }
 
@@ -196,7 +214,10 @@ impl SqlStore {
         rows.iter().map(escalation_from_row).collect()
     }
 
-    pub async fn escalation_events(&self, escalation_id: &str) -> Result<Vec<EscalationEvent>, StoreError> {
+    pub async fn escalation_events(
+        &self,
+        escalation_id: &str,
+    ) -> Result<Vec<EscalationEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT kind, detail, created_at FROM escalation_events WHERE escalation_id = $1 ORDER BY created_at",
         )
@@ -216,7 +237,12 @@ impl SqlStore {
     }
 
     /// Store a message from the expert in the conversation they hold.
-    pub async fn add_expert_message(&self, conversation_id: &str, expert_name: &str, text: &str) -> Result<String, StoreError> {
+    pub async fn add_expert_message(
+        &self,
+        conversation_id: &str,
+        expert_name: &str,
+        text: &str,
+    ) -> Result<String, StoreError> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO messages (id, conversation_id, role, author, body, status, created_at) \
@@ -234,7 +260,11 @@ impl SqlStore {
     }
 
     /// A note in the conversation from Omnify itself ("Ana joined the conversation").
-    pub async fn add_system_message(&self, conversation_id: &str, text: &str) -> Result<String, StoreError> {
+    pub async fn add_system_message(
+        &self,
+        conversation_id: &str,
+        text: &str,
+    ) -> Result<String, StoreError> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO messages (id, conversation_id, role, author, body, status, created_at) \
@@ -302,22 +332,36 @@ impl EscalationStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        transition(&mut tx, &new.conversation_id, ConversationMode::WaitingForExpert, new.kind.as_str()).await?;
+        transition(
+            &mut tx,
+            &new.conversation_id,
+            ConversationMode::WaitingForExpert,
+            new.kind.as_str(),
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
-        let escalation = self.escalation(&id).await?.ok_or_else(|| StoreError::NotFound(format!("escalation {id}")))?;
+        let escalation = self
+            .escalation(&id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("escalation {id}")))?;
         Ok((escalation, true))
     }
 
     async fn escalation(&self, id: &str) -> Result<Option<Escalation>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
         row.as_ref().map(escalation_from_row).transpose()
     }
 
-    async fn open_escalation_for(&self, conversation_id: &str) -> Result<Option<Escalation>, StoreError> {
+    async fn open_escalation_for(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<Escalation>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE conversation_id = $1 AND status IN ('waiting', 'claimed')"
         )))
@@ -329,10 +373,12 @@ impl EscalationStore for SqlStore {
     }
 
     async fn experts(&self) -> Result<Vec<Expert>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {EXPERT_COLUMNS} FROM experts ORDER BY created_at")))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EXPERT_COLUMNS} FROM experts ORDER BY created_at"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
         rows.iter().map(expert_from_row).collect()
     }
 
@@ -345,10 +391,17 @@ impl EscalationStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(|r| Ok((r.try_get("who").map_err(db)?, r.try_get("n").map_err(db)?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("who").map_err(db)?, r.try_get("n").map_err(db)?)))
+            .collect()
     }
 
-    async fn reassign(&self, id: &str, expert_id: Option<&str>, sla_due_at: i64) -> Result<(), StoreError> {
+    async fn reassign(
+        &self,
+        id: &str,
+        expert_id: Option<&str>,
+        sla_due_at: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE escalations SET assigned_expert_id = $1, sla_due_at = $2, reroutes = reroutes + 1 \
              WHERE id = $3 AND status = 'waiting'",
@@ -378,20 +431,37 @@ impl EscalationStore for SqlStore {
             tx.rollback().await.map_err(db)?;
             return Ok(false);
         }
-        let conversation_id: String = sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?
-            .try_get("conversation_id")
-            .map_err(db)?;
-        transition(&mut tx, &conversation_id, ConversationMode::WithExpert, "claimed").await?;
+        let conversation_id: String =
+            sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?
+                .try_get("conversation_id")
+                .map_err(db)?;
+        transition(
+            &mut tx,
+            &conversation_id,
+            ConversationMode::WithExpert,
+            "claimed",
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(true)
     }
 
-    async fn resolve(&self, id: &str, expert_id: &str, summary: &str, then: ConversationMode) -> Result<bool, StoreError> {
-        let status = if then == ConversationMode::Closed { "closed" } else { "resolved" };
+    async fn resolve(
+        &self,
+        id: &str,
+        expert_id: &str,
+        summary: &str,
+        then: ConversationMode,
+    ) -> Result<bool, StoreError> {
+        let status = if then == ConversationMode::Closed {
+            "closed"
+        } else {
+            "resolved"
+        };
         let mut tx = self.writer.begin().await.map_err(db)?;
         let done = sqlx::query(
             "UPDATE escalations SET status = $1, resolution = $2, resolved_at = $3 \
@@ -410,13 +480,14 @@ impl EscalationStore for SqlStore {
             tx.rollback().await.map_err(db)?;
             return Ok(false);
         }
-        let conversation_id: String = sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?
-            .try_get("conversation_id")
-            .map_err(db)?;
+        let conversation_id: String =
+            sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?
+                .try_get("conversation_id")
+                .map_err(db)?;
         transition(&mut tx, &conversation_id, then, status).await?;
         tx.commit().await.map_err(db)?;
         Ok(true)
@@ -433,7 +504,12 @@ impl EscalationStore for SqlStore {
         rows.iter().map(escalation_from_row).collect()
     }
 
-    async fn log_event(&self, escalation_id: &str, kind: &str, detail: &str) -> Result<(), StoreError> {
+    async fn log_event(
+        &self,
+        escalation_id: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO escalation_events (id, escalation_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(new_id())
             .bind(escalation_id)
@@ -455,6 +531,8 @@ impl EscalationStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(|r| r.try_get("resolution").map_err(db)).collect()
+        rows.iter()
+            .map(|r| r.try_get("resolution").map_err(db))
+            .collect()
     }
 }

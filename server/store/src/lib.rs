@@ -5,16 +5,16 @@
 //! placeholders (both backends accept them). Schema changes live in `migrations/` and
 //! are applied at start-up and by `omnify migrate`.
 
-mod conversations;
 mod connections;
+mod conversations;
 mod escalations;
-pub mod secret_box;
 mod migrate;
+pub mod secret_box;
 mod tenants;
 
 pub use connections::{ConnectionInfo, SealedConnection};
-pub use escalations::{EscalationEvent, NewExpertToken};
 pub use conversations::{ConversationInfo, PendingInbound};
+pub use escalations::{EscalationEvent, NewExpertToken};
 pub use tenants::{ApiKeyIdentity, NewApiKey, Tenant};
 
 use omnify_core::StoreError;
@@ -82,13 +82,18 @@ impl SqlStore {
                 Backend::Postgres => options,
             }
         };
-        let cannot = |e: sqlx::Error| StoreError::Database(format!("cannot open {}: {e}", redact_url(url)));
+        let cannot =
+            |e: sqlx::Error| StoreError::Database(format!("cannot open {}: {e}", redact_url(url)));
         let pool = open(max_connections).connect(url).await.map_err(cannot)?;
         let writer = match backend {
             Backend::Sqlite => open(1).connect(url).await.map_err(cannot)?,
             Backend::Postgres => pool.clone(),
         };
-        Ok(Self { pool, writer, backend })
+        Ok(Self {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -8,8 +8,16 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
-    (2, "connections", include_str!("../migrations/0002_connections.sql")),
-    (3, "escalations", include_str!("../migrations/0003_escalations.sql")),
+    (
+        2,
+        "connections",
+        include_str!("../migrations/0002_connections.sql"),
+    ),
+    (
+        3,
+        "escalations",
+        include_str!("../migrations/0003_escalations.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {

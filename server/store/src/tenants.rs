@@ -83,8 +83,13 @@ impl SqlStore {
     }
 
     /// Mint an admin API key (it may also manage connections).
-    pub async fn create_api_key(&self, tenant_id: &str, label: &str) -> Result<NewApiKey, StoreError> {
-        self.create_api_key_with_role(tenant_id, label, "admin").await
+    pub async fn create_api_key(
+        &self,
+        tenant_id: &str,
+        label: &str,
+    ) -> Result<NewApiKey, StoreError> {
+        self.create_api_key_with_role(tenant_id, label, "admin")
+            .await
     }
 
     /// Mint an API key: `omk_` and 40 random characters. Only its hash is stored.

@@ -144,12 +144,19 @@ on_every_backend!(inbound_is_idempotent_on_channel_and_event, |store| {
     };
     assert_eq!(conversation_id, "c1");
     assert!(new_conversation);
-    let InboundOutcome::New { new_conversation, .. } =
-        store.record_inbound(&inbound(&tenant.id, "c1", "e-second", "more")).await.unwrap()
+    let InboundOutcome::New {
+        new_conversation, ..
+    } = store
+        .record_inbound(&inbound(&tenant.id, "c1", "e-second", "more"))
+        .await
+        .unwrap()
     else {
         panic!("expected new")
     };
-    assert!(!new_conversation, "the second message continues the conversation");
+    assert!(
+        !new_conversation,
+        "the second message continues the conversation"
+    );
     let again = store
         .record_inbound(&inbound(&tenant.id, "c1", "e1", "hi"))
         .await
@@ -307,91 +314,248 @@ on_every_backend!(a_failed_turn_is_marked_and_explained, |store| {
     assert_eq!(history[1].text, "the model is unavailable");
 });
 
-on_every_backend!(connections_keep_sealed_credentials_and_hide_them_from_listings, |store| {
-    let tenant = store.create_tenant("Acme").await.unwrap();
-    let other = store.create_tenant("Other").await.unwrap();
-    let first = store.upsert_connection(&tenant.id, "shopify", "acme.myshopify.com", "Shop", "v1:k1:sealed-1").await.unwrap();
-    assert_eq!(first.status, "untested");
-    // Reconnecting the same account replaces the credentials, keeping one row.
-    let again = store.upsert_connection(&tenant.id, "shopify", "acme.myshopify.com", "Shop", "v1:k1:sealed-2").await.unwrap();
-    assert_eq!(again.id, first.id);
-    let all = store.connections(&tenant.id).await.unwrap();
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0].sealed_credentials, "v1:k1:sealed-2");
-    assert!(store.connections(&other.id).await.unwrap().is_empty());
-    assert!(store.connection(&other.id, &first.id).await.unwrap().is_none(), "scoped by tenant");
+on_every_backend!(
+    connections_keep_sealed_credentials_and_hide_them_from_listings,
+    |store| {
+        let tenant = store.create_tenant("Acme").await.unwrap();
+        let other = store.create_tenant("Other").await.unwrap();
+        let first = store
+            .upsert_connection(
+                &tenant.id,
+                "shopify",
+                "acme.myshopify.com",
+                "Shop",
+                "v1:k1:sealed-1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.status, "untested");
+        // Reconnecting the same account replaces the credentials, keeping one row.
+        let again = store
+            .upsert_connection(
+                &tenant.id,
+                "shopify",
+                "acme.myshopify.com",
+                "Shop",
+                "v1:k1:sealed-2",
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.id, first.id);
+        let all = store.connections(&tenant.id).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].sealed_credentials, "v1:k1:sealed-2");
+        assert!(store.connections(&other.id).await.unwrap().is_empty());
+        assert!(
+            store
+                .connection(&other.id, &first.id)
+                .await
+                .unwrap()
+                .is_none(),
+            "scoped by tenant"
+        );
 
-    store.record_connection_test(&first.id, Some("Shopify token expired: reconnect Shopify")).await.unwrap();
-    let tested = store.connection(&tenant.id, &first.id).await.unwrap().unwrap().info;
-    assert_eq!(tested.status, "failing");
-    assert!(tested.last_tested_at.is_some());
-    store.update_connection_credentials(&first.id, "v1:k2:rotated").await.unwrap();
-    assert_eq!(store.all_connections().await.unwrap()[0].sealed_credentials, "v1:k2:rotated");
+        store
+            .record_connection_test(&first.id, Some("Shopify token expired: reconnect Shopify"))
+            .await
+            .unwrap();
+        let tested = store
+            .connection(&tenant.id, &first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .info;
+        assert_eq!(tested.status, "failing");
+        assert!(tested.last_tested_at.is_some());
+        store
+            .update_connection_credentials(&first.id, "v1:k2:rotated")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.all_connections().await.unwrap()[0].sealed_credentials,
+            "v1:k2:rotated"
+        );
 
-    assert!(!store.delete_connection(&other.id, &first.id).await.unwrap(), "another tenant cannot delete it");
-    assert!(store.delete_connection(&tenant.id, &first.id).await.unwrap());
-    assert!(store.connections(&tenant.id).await.unwrap().is_empty());
-});
+        assert!(
+            !store.delete_connection(&other.id, &first.id).await.unwrap(),
+            "another tenant cannot delete it"
+        );
+        assert!(
+            store
+                .delete_connection(&tenant.id, &first.id)
+                .await
+                .unwrap()
+        );
+        assert!(store.connections(&tenant.id).await.unwrap().is_empty());
+    }
+);
 
 on_every_backend!(an_oauth_state_works_once_and_expires, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
-    store.save_oauth_state("s1", &tenant.id, "hubspot", "portal-1").await.unwrap();
+    store
+        .save_oauth_state("s1", &tenant.id, "hubspot", "portal-1")
+        .await
+        .unwrap();
     let taken = store.take_oauth_state("s1", 600_000_000).await.unwrap();
-    assert_eq!(taken, Some((tenant.id.clone(), "hubspot".to_string(), "portal-1".to_string())));
-    assert_eq!(store.take_oauth_state("s1", 600_000_000).await.unwrap(), None, "used once");
-    store.save_oauth_state("s2", &tenant.id, "hubspot", "portal-1").await.unwrap();
-    assert_eq!(store.take_oauth_state("s2", 0).await.unwrap(), None, "too old");
-    assert_eq!(store.take_oauth_state("nope", 600_000_000).await.unwrap(), None);
+    assert_eq!(
+        taken,
+        Some((
+            tenant.id.clone(),
+            "hubspot".to_string(),
+            "portal-1".to_string()
+        ))
+    );
+    assert_eq!(
+        store.take_oauth_state("s1", 600_000_000).await.unwrap(),
+        None,
+        "used once"
+    );
+    store
+        .save_oauth_state("s2", &tenant.id, "hubspot", "portal-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_oauth_state("s2", 0).await.unwrap(),
+        None,
+        "too old"
+    );
+    assert_eq!(
+        store.take_oauth_state("nope", 600_000_000).await.unwrap(),
+        None
+    );
 });
 
 on_every_backend!(member_keys_are_not_admin_keys, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
-    let member = store.create_api_key_with_role(&tenant.id, "bot", "member").await.unwrap();
-    let admin = store.create_api_key(&tenant.id, "ops").await.unwrap();
-    assert_eq!(store.identify_api_key(member.plaintext.expose()).await.unwrap().unwrap().role, "member");
-    assert_eq!(store.identify_api_key(admin.plaintext.expose()).await.unwrap().unwrap().role, "admin");
-});
-
-on_every_backend!(escalations_move_the_conversation_through_its_modes, |store| {
-    use omnify_core::{EscalationStatus, EscalationStore, InterventionKind, NewEscalation, Urgency};
-    let tenant = store.create_tenant("Acme").await.unwrap();
-    store.record_inbound(&inbound(&tenant.id, "c1", "e1", "human please")).await.unwrap();
-    let ana = store
-        .create_expert("Ana", "ana@x.test", &["paid_social".into()], &["*".into()], 60, (9, 17), 2)
+    let member = store
+        .create_api_key_with_role(&tenant.id, "bot", "member")
         .await
         .unwrap();
-    assert!(store.expert_by_token(ana.token.expose()).await.unwrap().is_some());
-    let new = NewEscalation {
-        tenant_id: tenant.id.clone(),
-        conversation_id: "c1".into(),
-        kind: InterventionKind::HumanRequested,
-        reason: "asked".into(),
-        urgency: Urgency::High,
-        source: "policy:human_requested".into(),
-        skill: "paid_social".into(),
-        assigned_expert_id: Some(ana.expert.id.clone()),
-        sla_due_at: 0,
-    };
-    let (esc, created) = store.open_escalation(&new).await.unwrap();
-    assert!(created);
-    let (again, created) = store.open_escalation(&new).await.unwrap();
-    assert!(!created, "one open escalation per conversation");
-    assert_eq!(again.id, esc.id);
-    assert_eq!(store.conversation_mode("c1").await.unwrap(), ConversationMode::WaitingForExpert);
-    assert_eq!(store.expert_loads().await.unwrap().get(&ana.expert.id), Some(&1));
-    assert_eq!(store.overdue(1).await.unwrap().len(), 1);
-
-    assert!(store.claim(&esc.id, &ana.expert.id).await.unwrap());
-    assert!(!store.claim(&esc.id, &ana.expert.id).await.unwrap(), "claimed once");
-    assert_eq!(store.conversation_mode("c1").await.unwrap(), ConversationMode::WithExpert);
-    assert!(store.overdue(i64::MAX).await.unwrap().is_empty(), "claimed ones are not overdue");
-
-    assert!(!store.resolve(&esc.id, "someone-else", "x", ConversationMode::Bot).await.unwrap());
-    assert!(store.resolve(&esc.id, &ana.expert.id, "Keep budgets flat.", ConversationMode::Bot).await.unwrap());
-    assert_eq!(store.conversation_mode("c1").await.unwrap(), ConversationMode::Bot);
-    assert_eq!(store.escalation(&esc.id).await.unwrap().unwrap().status, EscalationStatus::Resolved);
-    assert_eq!(store.expert_notes("c1").await.unwrap(), ["Keep budgets flat."]);
-    store.log_event(&esc.id, "resolved", "Keep budgets flat.").await.unwrap();
-    assert_eq!(store.escalation_events(&esc.id).await.unwrap().len(), 1);
-    assert!(store.open_escalation_for("c1").await.unwrap().is_none());
+    let admin = store.create_api_key(&tenant.id, "ops").await.unwrap();
+    assert_eq!(
+        store
+            .identify_api_key(member.plaintext.expose())
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        "member"
+    );
+    assert_eq!(
+        store
+            .identify_api_key(admin.plaintext.expose())
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        "admin"
+    );
 });
+
+on_every_backend!(
+    escalations_move_the_conversation_through_its_modes,
+    |store| {
+        use omnify_core::{
+            EscalationStatus, EscalationStore, InterventionKind, NewEscalation, Urgency,
+        };
+        let tenant = store.create_tenant("Acme").await.unwrap();
+        store
+            .record_inbound(&inbound(&tenant.id, "c1", "e1", "human please"))
+            .await
+            .unwrap();
+        let ana = store
+            .create_expert(
+                "Ana",
+                "ana@x.test",
+                &["paid_social".into()],
+                &["*".into()],
+                60,
+                (9, 17),
+                2,
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .expert_by_token(ana.token.expose())
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let new = NewEscalation {
+            tenant_id: tenant.id.clone(),
+            conversation_id: "c1".into(),
+            kind: InterventionKind::HumanRequested,
+            reason: "asked".into(),
+            urgency: Urgency::High,
+            source: "policy:human_requested".into(),
+            skill: "paid_social".into(),
+            assigned_expert_id: Some(ana.expert.id.clone()),
+            sla_due_at: 0,
+        };
+        let (esc, created) = store.open_escalation(&new).await.unwrap();
+        assert!(created);
+        let (again, created) = store.open_escalation(&new).await.unwrap();
+        assert!(!created, "one open escalation per conversation");
+        assert_eq!(again.id, esc.id);
+        assert_eq!(
+            store.conversation_mode("c1").await.unwrap(),
+            ConversationMode::WaitingForExpert
+        );
+        assert_eq!(
+            store.expert_loads().await.unwrap().get(&ana.expert.id),
+            Some(&1)
+        );
+        assert_eq!(store.overdue(1).await.unwrap().len(), 1);
+
+        assert!(store.claim(&esc.id, &ana.expert.id).await.unwrap());
+        assert!(
+            !store.claim(&esc.id, &ana.expert.id).await.unwrap(),
+            "claimed once"
+        );
+        assert_eq!(
+            store.conversation_mode("c1").await.unwrap(),
+            ConversationMode::WithExpert
+        );
+        assert!(
+            store.overdue(i64::MAX).await.unwrap().is_empty(),
+            "claimed ones are not overdue"
+        );
+
+        assert!(
+            !store
+                .resolve(&esc.id, "someone-else", "x", ConversationMode::Bot)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .resolve(
+                    &esc.id,
+                    &ana.expert.id,
+                    "Keep budgets flat.",
+                    ConversationMode::Bot
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.conversation_mode("c1").await.unwrap(),
+            ConversationMode::Bot
+        );
+        assert_eq!(
+            store.escalation(&esc.id).await.unwrap().unwrap().status,
+            EscalationStatus::Resolved
+        );
+        assert_eq!(
+            store.expert_notes("c1").await.unwrap(),
+            ["Keep budgets flat."]
+        );
+        store
+            .log_event(&esc.id, "resolved", "Keep budgets flat.")
+            .await
+            .unwrap();
+        assert_eq!(store.escalation_events(&esc.id).await.unwrap().len(), 1);
+        assert!(store.open_escalation_for("c1").await.unwrap().is_none());
+    }
+);

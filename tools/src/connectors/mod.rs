@@ -11,11 +11,12 @@ pub mod klaviyo;
 pub mod linkedin;
 pub mod meta;
 pub mod oauth;
-pub mod tiktok;
 pub mod retry;
 pub mod shopify;
 pub mod stripe;
+pub mod tiktok;
 pub mod triplewhale;
+pub mod youtube;
 
 use crate::model::CampaignDay;
 use async_trait::async_trait;

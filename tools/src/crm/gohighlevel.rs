@@ -107,7 +107,10 @@ fn opportunity_query_text(request: &OpportunityQuery, query: &CrmQuery) -> Strin
             DateField::Created => "createdAt",
             DateField::Closed => "lastStatusChangeAt",
         };
-        text.push_str(&format!(" ({field} {}..{} filtered by Omnify)", range.since, range.until));
+        text.push_str(&format!(
+            " ({field} {}..{} filtered by Omnify)",
+            range.since, range.until
+        ));
     }
     text
 }
@@ -138,6 +141,14 @@ pub(crate) async fn deals_touching(
             || in_range(d, window, DateField::Closed)
     });
     let mut text = opportunity_query_text(&request, &CrmQuery::default());
-    text.push_str(&format!(" (open, or created or closed {}..{}, filtered by Omnify)", window.since, window.until));
-    Ok(Found { total: deals.len() as u64, deals, query: text, ..Found::default() })
+    text.push_str(&format!(
+        " (open, or created or closed {}..{}, filtered by Omnify)",
+        window.since, window.until
+    ));
+    Ok(Found {
+        total: deals.len() as u64,
+        deals,
+        query: text,
+        ..Found::default()
+    })
 }

@@ -107,10 +107,13 @@ pub fn by_stage(deals: &[Deal], pipelines: &[&Pipeline], range: DateRange) -> Ve
                 .iter()
                 .filter(|d| d.pipeline_id == pipeline.id && d.stage_id == stage.id)
             {
-                let counts = if deal.status == DealStatus::Open {
-                    true
-                } else {
-                    deal.close_date.is_some_and(|c| within(c.date_naive(), range))
+                // Open stages hold open deals only: GoHighLevel keeps won and lost
+                // opportunities in whatever stage they reached.
+                let counts = match stage.outcome {
+                    DealStatus::Open => deal.status == DealStatus::Open,
+                    _ => deal
+                        .close_date
+                        .is_some_and(|c| within(c.date_naive(), range)),
                 };
                 if counts {
                     line.count += 1;
@@ -139,7 +142,14 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
-    fn deal(id: &str, stage: &str, status: DealStatus, cents: i64, created: &str, closed: &str) -> Deal {
+    fn deal(
+        id: &str,
+        stage: &str,
+        status: DealStatus,
+        cents: i64,
+        created: &str,
+        closed: &str,
+    ) -> Deal {
         Deal {
             platform: "hubspot".into(),
             id: id.into(),
@@ -164,12 +174,47 @@ mod tests {
             until: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
         };
         let deals = vec![
-            deal("a", "closedwon", DealStatus::Won, 1_000_000, "2026-09-01T10:00:00Z", "2026-10-05T00:00:00Z"),
-            deal("b", "closedwon", DealStatus::Won, 500_050, "2026-10-02T10:00:00Z", "2026-10-31T00:00:00Z"),
-            deal("c", "closedlost", DealStatus::Lost, 300_000, "2026-10-03T10:00:00Z", "2026-10-20T00:00:00Z"),
+            deal(
+                "a",
+                "closedwon",
+                DealStatus::Won,
+                1_000_000,
+                "2026-09-01T10:00:00Z",
+                "2026-10-05T00:00:00Z",
+            ),
+            deal(
+                "b",
+                "closedwon",
+                DealStatus::Won,
+                500_050,
+                "2026-10-02T10:00:00Z",
+                "2026-10-31T00:00:00Z",
+            ),
+            deal(
+                "c",
+                "closedlost",
+                DealStatus::Lost,
+                300_000,
+                "2026-10-03T10:00:00Z",
+                "2026-10-20T00:00:00Z",
+            ),
             // Closed the day after the range: not counted as won, but created in it.
-            deal("d", "closedwon", DealStatus::Won, 700_000, "2026-10-04T10:00:00Z", "2026-11-01T00:00:00Z"),
-            deal("e", "qualifiedtobuy", DealStatus::Open, 200_000, "2026-08-04T10:00:00Z", "2026-12-01T00:00:00Z"),
+            deal(
+                "d",
+                "closedwon",
+                DealStatus::Won,
+                700_000,
+                "2026-10-04T10:00:00Z",
+                "2026-11-01T00:00:00Z",
+            ),
+            deal(
+                "e",
+                "qualifiedtobuy",
+                DealStatus::Open,
+                200_000,
+                "2026-08-04T10:00:00Z",
+                "2026-12-01T00:00:00Z",
+            ),
         ];
         let s = period_stats(&deals, range);
         assert_eq!(s.won_count, 2);
@@ -185,9 +230,24 @@ mod tests {
             id: "default".into(),
             label: "Wholesale".into(),
             stages: vec![
-                Stage { id: "qualifiedtobuy".into(), label: "Samples sent".into(), display_order: 1, outcome: DealStatus::Open },
-                Stage { id: "closedwon".into(), label: "Closed won".into(), display_order: 5, outcome: DealStatus::Won },
-                Stage { id: "closedlost".into(), label: "Closed lost".into(), display_order: 6, outcome: DealStatus::Lost },
+                Stage {
+                    id: "qualifiedtobuy".into(),
+                    label: "Samples sent".into(),
+                    display_order: 1,
+                    outcome: DealStatus::Open,
+                },
+                Stage {
+                    id: "closedwon".into(),
+                    label: "Closed won".into(),
+                    display_order: 5,
+                    outcome: DealStatus::Won,
+                },
+                Stage {
+                    id: "closedlost".into(),
+                    label: "Closed lost".into(),
+                    display_order: 6,
+                    outcome: DealStatus::Lost,
+                },
             ],
         };
         let lines = by_stage(&deals, &[&pipeline], range);

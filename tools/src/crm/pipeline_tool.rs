@@ -9,8 +9,8 @@ use crate::model::{DealStatus, Pipeline};
 use crate::money::format_money;
 use async_trait::async_trait;
 use omnify_core::{
-    Chart, ChartKind, ChartSeries, DateRange, Provenance, Tool, ToolContext, ToolError,
-    ToolOutput, ToolSpec, parse_args,
+    Chart, ChartKind, ChartSeries, DateRange, Provenance, Tool, ToolContext, ToolError, ToolOutput,
+    ToolSpec, parse_args,
 };
 use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
@@ -59,9 +59,25 @@ the previous period of the same length. Use it for \"how is the wholesale pipeli
 inclusive ISO dates (YYYY-MM-DD).";
 
 const KEYWORDS: &[&str] = &[
-    "pipeline", "deals", "deal", "won", "lost", "win rate", "close", "closed", "closing",
-    "forecast", "sales", "wholesale", "b2b", "stage", "stages", "hubspot", "gohighlevel",
-    "opportunities", "deal size",
+    "pipeline",
+    "deals",
+    "deal",
+    "won",
+    "lost",
+    "win rate",
+    "close",
+    "closed",
+    "closing",
+    "forecast",
+    "sales",
+    "wholesale",
+    "b2b",
+    "stage",
+    "stages",
+    "hubspot",
+    "gohighlevel",
+    "opportunities",
+    "deal size",
 ];
 
 #[async_trait]
@@ -111,23 +127,36 @@ impl Tool for PipelineSummaryTool {
                 found
             }
         };
-        let pipeline_id = args.pipeline.as_ref().and(chosen.first().map(|p| p.id.as_str()));
+        let pipeline_id = args
+            .pipeline
+            .as_ref()
+            .and(chosen.first().map(|p| p.id.as_str()));
         let previous = range.previous_period();
         let window = if args.compare_previous {
-            DateRange { since: previous.since, until: range.until }
+            DateRange {
+                since: previous.since,
+                until: range.until,
+            }
         } else {
             range
         };
-        let found = source.deals_touching(window, pipeline_id, &pipelines).await?;
+        let found = source
+            .deals_touching(window, pipeline_id, &pipelines)
+            .await?;
         let deals: Vec<_> = found
             .deals
             .into_iter()
             .filter(|d| chosen.iter().any(|p| p.id == d.pipeline_id))
             .collect();
         let current = period_stats(&deals, range);
-        let before = args.compare_previous.then(|| period_stats(&deals, previous));
+        let before = args
+            .compare_previous
+            .then(|| period_stats(&deals, previous));
         let stages = by_stage(&deals, &chosen, range);
-        let currency = deals.first().map_or("USD", |d| d.currency.as_str()).to_owned();
+        let currency = deals
+            .first()
+            .map_or("USD", |d| d.currency.as_str())
+            .to_owned();
         let provenance = vec![
             Provenance {
                 platform: source.key().to_owned(),
@@ -143,7 +172,15 @@ impl Tool for PipelineSummaryTool {
             },
         ];
         let labels: Vec<&str> = chosen.iter().map(|p| p.label.as_str()).collect();
-        let summary = summarize(&source, &labels, range, &current, before.as_ref(), &stages, &currency);
+        let summary = summarize(
+            &source,
+            &labels,
+            range,
+            &current,
+            before.as_ref(),
+            &stages,
+            &currency,
+        );
         let mut data = json!({
             "platform": source.key(),
             "pipelines": labels,
@@ -165,17 +202,28 @@ impl Tool for PipelineSummaryTool {
             data["previous"] = before.to_json();
             data["change_vs_previous_pct"] = changes(&current, before);
         }
-        let open: Vec<&StageLine> = stages.iter().filter(|s| s.outcome == DealStatus::Open).collect();
+        let open: Vec<&StageLine> = stages
+            .iter()
+            .filter(|s| s.outcome == DealStatus::Open)
+            .collect();
         let chart = (!open.is_empty()).then(|| Chart {
             title: format!("Open pipeline by stage ({currency})"),
             kind: ChartKind::Bar,
             x_labels: open.iter().map(|s| s.label.clone()).collect(),
             series: vec![ChartSeries {
                 name: "Amount".to_owned(),
-                values: open.iter().map(|s| s.amount.to_f64().unwrap_or(0.0)).collect(),
+                values: open
+                    .iter()
+                    .map(|s| s.amount.to_f64().unwrap_or(0.0))
+                    .collect(),
             }],
         });
-        Ok(ToolOutput { data, summary, provenance, chart })
+        Ok(ToolOutput {
+            data,
+            summary,
+            provenance,
+            chart,
+        })
     }
 }
 
@@ -215,7 +263,8 @@ fn summarize(
         now.lost_count,
         money(now.lost_amount),
         pct(now.win_rate()),
-        now.average_deal_size().map_or_else(|| "n/a".to_owned(), money),
+        now.average_deal_size()
+            .map_or_else(|| "n/a".to_owned(), money),
         now.created_count,
         money(now.created_amount),
     );
@@ -238,7 +287,11 @@ fn summarize(
             .filter(|s| s.outcome == DealStatus::Open)
             .map(|s| s.amount)
             .sum();
-        text.push_str(&format!(" Open now: {} — {}.", money(total), open.join(", ")));
+        text.push_str(&format!(
+            " Open now: {} — {}.",
+            money(total),
+            open.join(", ")
+        ));
     }
     text
 }

@@ -62,7 +62,11 @@ pub struct Found {
 }
 
 /// Stage ids of `pipelines` (or of the one with `pipeline_id`) with this outcome.
-pub fn stage_ids_with(pipelines: &[Pipeline], pipeline_id: Option<&str>, outcome: DealStatus) -> Vec<String> {
+pub fn stage_ids_with(
+    pipelines: &[Pipeline],
+    pipeline_id: Option<&str>,
+    outcome: DealStatus,
+) -> Vec<String> {
     pipelines
         .iter()
         .filter(|p| pipeline_id.is_none_or(|id| p.id == id))

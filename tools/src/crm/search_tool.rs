@@ -68,9 +68,28 @@ it for \"which retailers are in Line review?\", \"find the Summit Outfitters dea
 we lost in October\". Dates are inclusive ISO dates (YYYY-MM-DD).";
 
 const KEYWORDS: &[&str] = &[
-    "crm", "hubspot", "gohighlevel", "highlevel", "ghl", "contact", "contacts", "company",
-    "companies", "deal", "deals", "opportunity", "opportunities", "lead", "leads", "retailer",
-    "retailers", "wholesale", "find", "search", "lookup", "who",
+    "crm",
+    "hubspot",
+    "gohighlevel",
+    "highlevel",
+    "ghl",
+    "contact",
+    "contacts",
+    "company",
+    "companies",
+    "deal",
+    "deals",
+    "opportunity",
+    "opportunities",
+    "lead",
+    "leads",
+    "retailer",
+    "retailers",
+    "wholesale",
+    "find",
+    "search",
+    "lookup",
+    "who",
 ];
 
 #[async_trait]
@@ -119,6 +138,12 @@ impl Tool for SearchCrmTool {
         }
         let clients = self.directory.clients(&ctx.tenant_id).await?;
         let source = CrmSource::resolve(&clients, &args.platform)?;
+        if args.status == Some(DealStatus::Abandoned) && source.key() == "hubspot" {
+            return Err(ToolError::BadArguments(
+                "HubSpot deals are open, won or lost; \"abandoned\" is a GoHighLevel status"
+                    .to_owned(),
+            ));
+        }
         let mut provenance = Vec::new();
         let pipelines = if args.object == CrmObjectKind::Deals {
             let (pipelines, query) = source.pipelines().await?;
@@ -213,7 +238,11 @@ fn render(
         criteria.push(format!("owned by {o}"));
     }
     if let Some(r) = query.range {
-        let verb = if query.date_field == DateField::Closed { "closing" } else { "created" };
+        let verb = if query.date_field == DateField::Closed {
+            "closing"
+        } else {
+            "created"
+        };
         criteria.push(format!("{verb} {r}"));
     }
     let criteria = if criteria.is_empty() {
@@ -262,7 +291,10 @@ fn render(
                     format!(
                         "{} ({}, {})",
                         d.name,
-                        d.amount.map_or_else(|| "no amount".to_owned(), |a| format_money(a, &d.currency)),
+                        d.amount.map_or_else(
+                            || "no amount".to_owned(),
+                            |a| format_money(a, &d.currency)
+                        ),
                         d.stage_label.as_deref().unwrap_or(d.stage_id.as_str())
                     )
                 })
@@ -307,7 +339,11 @@ fn render(
             summary = if found.total == 0 {
                 format!("{name}: no {noun}{criteria}.")
             } else {
-                format!("{name}: {} {noun}{criteria}. Most recent: {}.", found.total, listed.join("; "))
+                format!(
+                    "{name}: {} {noun}{criteria}. Most recent: {}.",
+                    found.total,
+                    listed.join("; ")
+                )
             };
         }
         CrmObjectKind::Companies => {
@@ -330,7 +366,11 @@ fn render(
             summary = if found.total == 0 {
                 format!("{name}: no {noun}{criteria}.")
             } else {
-                format!("{name}: {} {noun}{criteria}. Most recent: {}.", found.total, listed.join("; "))
+                format!(
+                    "{name}: {} {noun}{criteria}. Most recent: {}.",
+                    found.total,
+                    listed.join("; ")
+                )
             };
         }
     }

@@ -43,7 +43,11 @@ impl CrmSource {
                 .ok_or_else(|| not_connected("GoHighLevel", gohighlevel::PLATFORM)),
             _ => Err(ToolError::BadArguments(format!(
                 "unknown CRM {platform:?}; use one of: {}",
-                KNOWN_CRMS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                KNOWN_CRMS
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         }
     }
@@ -79,12 +83,19 @@ impl CrmSource {
             )),
             Self::GoHighLevel(c) => Ok((
                 c.pipelines().await?,
-                format!("GET /opportunities/pipelines?locationId={}", c.location_id()),
+                format!(
+                    "GET /opportunities/pipelines?locationId={}",
+                    c.location_id()
+                ),
             )),
         }
     }
 
-    pub async fn search(&self, query: &CrmQuery, pipelines: &[Pipeline]) -> Result<Found, ToolError> {
+    pub async fn search(
+        &self,
+        query: &CrmQuery,
+        pipelines: &[Pipeline],
+    ) -> Result<Found, ToolError> {
         match self {
             Self::HubSpot(c) => hs::search(c, query, pipelines).await,
             Self::GoHighLevel(c) => ghl::search(c, query, pipelines).await,

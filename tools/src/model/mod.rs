@@ -5,11 +5,13 @@ mod ads;
 mod commerce;
 mod crm;
 mod email;
+mod video;
 
 pub use ads::CampaignDay;
-pub use crm::{Company, Contact, Deal, DealStatus, Pipeline, Stage};
-pub use email::{EmailCampaignStats, FlowStats, MessageChannel, MessageMetrics};
 pub use commerce::{
     AttributedOrder, AttributionSummary, BillingInterval, ChannelSpend, Charge, Customer, Invoice,
     Money, Order, Refund, Subscription, Touch,
 };
+pub use crm::{Company, Contact, Deal, DealStatus, Pipeline, Stage};
+pub use email::{EmailCampaignStats, FlowStats, MessageChannel, MessageMetrics};
+pub use video::{ChannelDay, VideoResult};

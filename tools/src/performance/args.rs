@@ -105,6 +105,11 @@ pub fn parse(
         registry.iter().cloned().collect()
     } else if let Some(p) = registry.get(&platform) {
         vec![p.clone()]
+    } else if platform == crate::connectors::youtube::PLATFORM {
+        // YouTube ads are bought and billed as Google Ads video campaigns (§9).
+        return Err(ToolError::BadArguments(
+            "YouTube ad spend is reported in Google Ads: ask for platform google_ads".to_owned(),
+        ));
     } else if let Some((_, name)) = KNOWN_AD_PLATFORMS.iter().find(|(k, _)| *k == platform) {
         return Err(ToolError::NotConnected(format!("{name} is not connected")));
     } else {

@@ -8,29 +8,29 @@
 //! ([`SplitMix64::for_stream`]), so adding Google Ads or TikTok later does not move a
 //! single Meta number.
 
+pub mod ad_delivery;
+mod draws;
+pub mod gohighlevel;
+pub mod google_ads;
+pub mod hubspot;
+pub mod klaviyo;
+pub mod linkedin;
 pub mod meta_ads;
 pub mod shopify;
 pub mod stripe;
-pub mod triplewhale;
-mod draws;
-pub mod ad_delivery;
-pub mod google_ads;
-pub mod linkedin;
 pub mod tiktok;
+pub mod triplewhale;
 pub mod youtube;
-pub mod hubspot;
-pub mod klaviyo;
-pub mod gohighlevel;
 
 use crate::sandbox::prng::SplitMix64;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+pub use ad_delivery::{Ad, AdAccount, AdCampaign, AdDay, AdGroup, Creative};
 pub use meta_ads::{MetaAd, MetaAdDay, MetaAdSet, MetaAdsAccount, MetaCampaign, MetaCreative};
 pub use shopify::{CustomerLifetimeTruth, ShopifyStore};
 pub use stripe::{StripeAccount, SubscriptionTruth};
 pub use triplewhale::TripleWhaleAccount;
-pub use ad_delivery::{Ad, AdAccount, AdCampaign, AdDay, AdGroup, Creative};
 pub use youtube::{VideoDay, YouTubeChannel, YouTubeVideo};
 
 /// The least history the brand carries: enough for a 90-day range and its previous
@@ -93,6 +93,25 @@ pub struct Brand {
 impl Brand {
     /// The seed `omnify serve` uses when no other is configured.
     pub const DEFAULT_SEED: u64 = 20_261_124;
+
+    /// The brand for `config`, generated once per process and shared after that:
+    /// generating hundreds of days of orders is the slow part of starting a sandbox.
+    pub fn shared(config: BrandConfig) -> std::sync::Arc<Self> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        type Cache = Mutex<HashMap<(u64, NaiveDate, u32), Arc<Brand>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let key = (config.seed, config.end_date, config.history_days);
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some(brand) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return brand;
+        }
+        let brand = Arc::new(Self::generate(config));
+        if let Ok(mut c) = cache.lock() {
+            c.insert(key, brand.clone());
+        }
+        brand
+    }
 
     pub fn generate(config: BrandConfig) -> Self {
         let history = i64::from(config.history_days.max(MIN_HISTORY_DAYS));

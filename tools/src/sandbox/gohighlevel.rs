@@ -71,15 +71,25 @@ struct Failure {
 
 impl Failure {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: json!(message.into()), headers: Vec::new() }
+        Self {
+            status,
+            message: json!(message.into()),
+            headers: Vec::new(),
+        }
     }
 
     fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Invalid token: access token is invalid")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Invalid token: access token is invalid",
+        )
     }
 
     fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "The token does not have access to this location")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "The token does not have access to this location",
+        )
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -96,7 +106,9 @@ impl Failure {
         body["traceId"] = json!("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f");
         let mut response = (self.status, Json(body)).into_response();
         for (name, value) in self.headers {
-            response.headers_mut().insert(name, HeaderValue::from_static(value));
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
         }
         response
     }
@@ -175,7 +187,13 @@ impl GoHighLevelEmulator {
     /// An opportunity's status after any update through the API.
     pub fn opportunity_status(&self, id: &str) -> Option<String> {
         let changed = lock(&self.state.statuses).get(id).map(|(s, _)| s.clone());
-        changed.or_else(|| self.state.brand.gohighlevel.opportunity(id).map(|o| o.status.clone()))
+        changed.or_else(|| {
+            self.state
+                .brand
+                .gohighlevel
+                .opportunity(id)
+                .map(|o| o.status.clone())
+        })
     }
 
     fn current(&self, o: &GhlOpportunity) -> (String, DateTime<Utc>) {
@@ -196,7 +214,9 @@ impl GoHighLevelEmulator {
                 ];
                 return Err(f);
             }
-            Some(Fault::ServerError) => return Err(Failure::new(StatusCode::BAD_GATEWAY, "Bad Gateway")),
+            Some(Fault::ServerError) => {
+                return Err(Failure::new(StatusCode::BAD_GATEWAY, "Bad Gateway"));
+            }
             Some(Fault::TokenExpired) => return Err(Failure::unauthorized()),
             Some(Fault::Forbidden) => return Err(Failure::forbidden()),
             Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
@@ -209,7 +229,11 @@ impl GoHighLevelEmulator {
                 return Err(Failure::unauthorized());
             }
         }
-        if headers.get("version").and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim().is_empty()) {
+        if headers
+            .get("version")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.trim().is_empty())
+        {
             return Err(Failure::bad_request("Version header was not found"));
         }
         Ok(())
@@ -217,7 +241,10 @@ impl GoHighLevelEmulator {
 
     fn check_location(&self, location: Option<&str>) -> Result<(), Failure> {
         match location {
-            None => Err(Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "locationId is required")),
+            None => Err(Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "locationId is required",
+            )),
             Some(l) if l != self.state.brand.gohighlevel.location_id => Err(Failure::forbidden()),
             Some(_) => Ok(()),
         }
@@ -233,7 +260,10 @@ impl GoHighLevelEmulator {
     ) -> Response {
         let result = match self.admit(&headers).await {
             Ok(()) => {
-                let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("127.0.0.1");
                 answer(self, &format!("http://{host}{}", uri.0.path()))
             }
             Err(e) => Err(e),
@@ -241,9 +271,14 @@ impl GoHighLevelEmulator {
         let response = match result {
             Ok(value) => {
                 let mut r = Json(value).into_response();
-                r.headers_mut().insert("x-ratelimit-max", HeaderValue::from_static("100"));
-                r.headers_mut().insert("x-ratelimit-remaining", HeaderValue::from_static("99"));
-                r.headers_mut().insert("x-ratelimit-interval-milliseconds", HeaderValue::from_static("10000"));
+                r.headers_mut()
+                    .insert("x-ratelimit-max", HeaderValue::from_static("100"));
+                r.headers_mut()
+                    .insert("x-ratelimit-remaining", HeaderValue::from_static("99"));
+                r.headers_mut().insert(
+                    "x-ratelimit-interval-milliseconds",
+                    HeaderValue::from_static("10000"),
+                );
                 r
             }
             Err(f) => f.into_response(),
@@ -251,9 +286,16 @@ impl GoHighLevelEmulator {
         self.state.requests.fetch_add(1, Ordering::SeqCst);
         lock(&self.state.log).push(RecordedRequest {
             method: method.to_string(),
-            path_and_query: uri.0.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            path_and_query: uri
+                .0
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             bearer: bearer(&headers),
-            version: headers.get("version").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            version: headers
+                .get("version")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
             body,
             status: response.status().as_u16(),
         });
@@ -287,14 +329,29 @@ fn contact_matches(c: &Value, filter: &Value) -> Result<bool, Failure> {
     let text = |v: &Value| v.as_str().map(str::to_lowercase).unwrap_or_default();
     Ok(match (field, operator) {
         ("dateAdded", "range") => {
-            let added = c["dateAdded"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.date_naive());
-            let bound = |k: &str| value[k].as_str().and_then(|t| parse_day(&t[..t.len().min(10)]));
-            added.is_some_and(|d| bound("gte").is_none_or(|g| d >= g) && bound("lte").is_none_or(|l| d <= l))
+            let added = c["dateAdded"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.date_naive());
+            let bound = |k: &str| {
+                value[k]
+                    .as_str()
+                    .and_then(|t| parse_day(&t[..t.len().min(10)]))
+            };
+            added.is_some_and(|d| {
+                bound("gte").is_none_or(|g| d >= g) && bound("lte").is_none_or(|l| d <= l)
+            })
         }
-        ("tags", "contains" | "eq") => c["tags"].as_array().is_some_and(|tags| tags.iter().any(|t| text(t) == text(value))),
+        ("tags", "contains" | "eq") => c["tags"]
+            .as_array()
+            .is_some_and(|tags| tags.iter().any(|t| text(t) == text(value))),
         ("email" | "assignedTo" | "source" | "companyName", "eq") => text(&c[field]) == text(value),
         ("email" | "companyName", "contains") => text(&c[field]).contains(&text(value)),
-        _ => return Err(Failure::bad_request(format!("Unsupported filter {field} {operator}"))),
+        _ => {
+            return Err(Failure::bad_request(format!(
+                "Unsupported filter {field} {operator}"
+            )));
+        }
     })
 }
 
@@ -312,13 +369,20 @@ async fn contacts_handler(
             let page = body["page"].as_u64().unwrap_or(1).max(1) as usize;
             let limit = body["pageLimit"].as_u64().unwrap_or(20) as usize;
             if !(1..=500).contains(&limit) {
-                return Err(Failure::bad_request("pageLimit must not be greater than 500"));
+                return Err(Failure::bad_request(
+                    "pageLimit must not be greater than 500",
+                ));
             }
             if page * limit > 10_000 {
-                return Err(Failure::bad_request("page and pageLimit reach past 10,000 records; use searchAfter"));
+                return Err(Failure::bad_request(
+                    "page and pageLimit reach past 10,000 records; use searchAfter",
+                ));
             }
             let location = &e.state.brand.gohighlevel;
-            let query = body["query"].as_str().map(str::to_lowercase).filter(|q| !q.is_empty());
+            let query = body["query"]
+                .as_str()
+                .map(str::to_lowercase)
+                .filter(|q| !q.is_empty());
             let mut matched = Vec::new();
             for c in location.contacts.iter().rev() {
                 let json = records::contact(location, c);
@@ -327,7 +391,11 @@ async fn contacts_handler(
                     keep = keep && contact_matches(&json, f)?;
                 }
                 if let Some(q) = &query {
-                    let hay = format!("{} {} {} {} {}", c.first_name, c.last_name, c.email, c.phone, c.company_name).to_lowercase();
+                    let hay = format!(
+                        "{} {} {} {} {}",
+                        c.first_name, c.last_name, c.email, c.phone, c.company_name
+                    )
+                    .to_lowercase();
                     keep = keep && hay.contains(q.as_str());
                 }
                 if keep {
@@ -335,7 +403,11 @@ async fn contacts_handler(
                 }
             }
             let total = matched.len();
-            let contacts: Vec<Value> = matched.into_iter().skip((page - 1) * limit).take(limit).collect();
+            let contacts: Vec<Value> = matched
+                .into_iter()
+                .skip((page - 1) * limit)
+                .take(limit)
+                .collect();
             Ok(json!({"contacts": contacts, "total": total}))
         })
         .await
@@ -353,16 +425,31 @@ async fn opportunities_handler(
             e.check_location(params.get("location_id").map(String::as_str))?;
             let limit = match params.get("limit") {
                 None => 20,
-                Some(l) => l.parse::<usize>().ok().filter(|n| (1..=100).contains(n))
+                Some(l) => l
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
                     .ok_or_else(|| Failure::bad_request("limit must not be greater than 100"))?,
             };
             let location = &e.state.brand.gohighlevel;
             let status = params.get("status").map(String::as_str).unwrap_or("all");
             if !["open", "won", "lost", "abandoned", "all"].contains(&status) {
-                return Err(Failure::bad_request("status must be one of open, won, lost, abandoned, all"));
+                return Err(Failure::bad_request(
+                    "status must be one of open, won, lost, abandoned, all",
+                ));
             }
-            let from = params.get("date").map(|d| parse_day(d).ok_or_else(|| Failure::bad_request("date must be mm-dd-yyyy"))).transpose()?;
-            let to = params.get("endDate").map(|d| parse_day(d).ok_or_else(|| Failure::bad_request("endDate must be mm-dd-yyyy"))).transpose()?;
+            let from = params
+                .get("date")
+                .map(|d| {
+                    parse_day(d).ok_or_else(|| Failure::bad_request("date must be mm-dd-yyyy"))
+                })
+                .transpose()?;
+            let to = params
+                .get("endDate")
+                .map(|d| {
+                    parse_day(d).ok_or_else(|| Failure::bad_request("endDate must be mm-dd-yyyy"))
+                })
+                .transpose()?;
             let q = params.get("q").map(|q| q.to_lowercase());
             let mut matched: Vec<(&GhlOpportunity, String, DateTime<Utc>)> = location
                 .opportunities
@@ -373,31 +460,52 @@ async fn opportunities_handler(
                 })
                 .filter(|(o, s, _)| {
                     (status == "all" || s == status)
-                        && params.get("pipeline_id").is_none_or(|p| *p == o.pipeline_id)
-                        && params.get("pipeline_stage_id").is_none_or(|p| *p == o.stage_id)
-                        && params.get("assigned_to").is_none_or(|p| *p == o.assigned_to)
+                        && params
+                            .get("pipeline_id")
+                            .is_none_or(|p| *p == o.pipeline_id)
+                        && params
+                            .get("pipeline_stage_id")
+                            .is_none_or(|p| *p == o.stage_id)
+                        && params
+                            .get("assigned_to")
+                            .is_none_or(|p| *p == o.assigned_to)
                         && from.is_none_or(|f| o.created_at.date_naive() >= f)
                         && to.is_none_or(|t| o.created_at.date_naive() <= t)
-                        && q.as_ref().is_none_or(|q| o.name.to_lowercase().contains(q.as_str()))
+                        && q.as_ref()
+                            .is_none_or(|q| o.name.to_lowercase().contains(q.as_str()))
                 })
                 .collect();
             // Newest first; the cursor is the last row's (createdAt in ms, id).
-            matched.sort_by(|a, b| b.0.created_at.cmp(&a.0.created_at).then(b.0.id.cmp(&a.0.id)));
+            matched.sort_by(|a, b| {
+                b.0.created_at
+                    .cmp(&a.0.created_at)
+                    .then(b.0.id.cmp(&a.0.id))
+            });
             let total = matched.len();
             let start = match (params.get("startAfter"), params.get("startAfterId")) {
                 (Some(after), Some(after_id)) => {
-                    let ms: i64 = after.parse().map_err(|_| Failure::bad_request("startAfter must be a number"))?;
+                    let ms: i64 = after
+                        .parse()
+                        .map_err(|_| Failure::bad_request("startAfter must be a number"))?;
                     matched
                         .iter()
-                        .position(|(o, _, _)| (o.created_at.timestamp_millis(), o.id.as_str()) < (ms, after_id.as_str()))
+                        .position(|(o, _, _)| {
+                            (o.created_at.timestamp_millis(), o.id.as_str())
+                                < (ms, after_id.as_str())
+                        })
                         .unwrap_or(total)
                 }
                 _ => 0,
             };
             let page: Vec<_> = matched[start..].iter().take(limit).collect();
             let end = start + page.len();
-            let opportunities: Vec<Value> = page.iter().map(|(o, s, changed)| records::opportunity(location, o, s, *changed)).collect();
-            let last = page.last().map(|(o, _, _)| (o.id.clone(), o.created_at.timestamp_millis()));
+            let opportunities: Vec<Value> = page
+                .iter()
+                .map(|(o, s, changed)| records::opportunity(location, o, s, *changed))
+                .collect();
+            let last = page
+                .last()
+                .map(|(o, _, _)| (o.id.clone(), o.created_at.timestamp_millis()));
             let current_page = start / limit + 1;
             let more = end < total;
             let mut meta = json!({
@@ -410,7 +518,11 @@ async fn opportunities_handler(
                 "nextPageUrl": Value::Null,
             });
             if let (true, Some((id, ms))) = (more, &last) {
-                let mut pairs: Vec<(String, String)> = params.iter().filter(|(k, _)| *k != "startAfter" && *k != "startAfterId").map(|(k, v)| (k.clone(), v.clone())).collect();
+                let mut pairs: Vec<(String, String)> = params
+                    .iter()
+                    .filter(|(k, _)| *k != "startAfter" && *k != "startAfterId")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 pairs.push(("startAfter".into(), ms.to_string()));
                 pairs.push(("startAfterId".into(), id.clone()));
                 if let Ok(next) = reqwest::Url::parse_with_params(url, &pairs) {
@@ -464,7 +576,9 @@ async fn status_handler(
             let status = body["status"].as_str().unwrap_or_default();
             if !["open", "won", "lost", "abandoned"].contains(&status) {
                 let mut f = Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "");
-                f.message = json!(["status must be one of the following values: open, won, lost, abandoned"]);
+                f.message = json!([
+                    "status must be one of the following values: open, won, lost, abandoned"
+                ]);
                 return Err(f);
             }
             // "Now" in the sandbox's world: the day after the brand's last day.
@@ -476,18 +590,27 @@ async fn status_handler(
         .await
 }
 
-async fn token_handler(State(emulator): State<GoHighLevelEmulator>, Form(form): Form<BTreeMap<String, String>>) -> Response {
+async fn token_handler(
+    State(emulator): State<GoHighLevelEmulator>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
     emulator.state.token_requests.fetch_add(1, Ordering::SeqCst);
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
     let invalid = |description: &str| {
-        (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_grant", "error_description": description}))).into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_grant", "error_description": description})),
+        )
+            .into_response()
     };
     if field("client_id") != OAUTH_CLIENT_ID || field("client_secret") != OAUTH_CLIENT_SECRET {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_client", "error_description": "Client authentication failed"}))).into_response();
     }
     let mut oauth = lock(&emulator.state.oauth);
     // A refresh token works once: using it spends it.
-    if field("grant_type") != "refresh_token" || !oauth.refresh_tokens.remove(field("refresh_token")) {
+    if field("grant_type") != "refresh_token"
+        || !oauth.refresh_tokens.remove(field("refresh_token"))
+    {
         return invalid("Invalid grant: refresh token is invalid");
     }
     oauth.issued += 1;
@@ -495,7 +618,9 @@ async fn token_handler(State(emulator): State<GoHighLevelEmulator>, Form(form): 
     let access = format!("ghl-oauth-access-{n}");
     let refresh = format!("sandbox-ghl-refresh-{n}");
     let lifetime = oauth.lifetime;
-    oauth.access_tokens.insert(access.clone(), Instant::now() + lifetime);
+    oauth
+        .access_tokens
+        .insert(access.clone(), Instant::now() + lifetime);
     oauth.refresh_tokens.insert(refresh.clone());
     let location = &emulator.state.brand.gohighlevel;
     Json(json!({

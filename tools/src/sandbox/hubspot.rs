@@ -89,7 +89,10 @@ impl HubSpotEmulator {
     /// Routes relative to the API root (`/crm/v3/…`, `/oauth/v3/token`).
     pub fn router(&self) -> Router {
         Router::new()
-            .route("/crm/{version}/objects/{object}/search", post(search_handler))
+            .route(
+                "/crm/{version}/objects/{object}/search",
+                post(search_handler),
+            )
             .route(
                 "/crm/{version}/objects/{object}/{id}",
                 get(read_handler).patch(update_deal_handler),
@@ -140,7 +143,10 @@ impl HubSpotEmulator {
         self.state.requests.fetch_add(1, Ordering::SeqCst);
         lock(&self.state.log).push(RecordedRequest {
             method: method.to_string(),
-            path_and_query: uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            path_and_query: uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             bearer: bearer(headers),
             body,
         });
@@ -209,7 +215,10 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_owned())
 }
 
@@ -403,13 +412,17 @@ async fn token_handler(
         return HubSpotFailure::bad_client().into_response();
     }
     let mut oauth = lock(&emulator.state.oauth);
-    if field("grant_type") != "refresh_token" || !oauth.refresh_tokens.contains(field("refresh_token")) {
+    if field("grant_type") != "refresh_token"
+        || !oauth.refresh_tokens.contains(field("refresh_token"))
+    {
         return HubSpotFailure::bad_refresh_token().into_response();
     }
     oauth.issued += 1;
     let access = format!("hs-oauth-access-{}", oauth.issued);
     let lifetime = oauth.lifetime;
-    oauth.access_tokens.insert(access.clone(), Instant::now() + lifetime);
+    oauth
+        .access_tokens
+        .insert(access.clone(), Instant::now() + lifetime);
     // HubSpot refresh tokens do not rotate: the same one comes back.
     Json(json!({
         "token_type": "bearer",

@@ -80,7 +80,10 @@ impl KlaviyoEmulator {
             .route("/api/flows", get(flows_handler))
             .route("/api/flows/{id}", get(flow_handler).patch(flow_handler))
             .route("/api/metrics", get(metrics_handler))
-            .route("/api/campaign-values-reports", post(campaign_report_handler))
+            .route(
+                "/api/campaign-values-reports",
+                post(campaign_report_handler),
+            )
             .route("/api/flow-values-reports", post(flow_report_handler))
             .with_state(self.clone())
     }
@@ -121,7 +124,13 @@ impl KlaviyoEmulator {
     /// A flow's status after any update through the API.
     pub fn flow_status(&self, flow_id: &str) -> Option<String> {
         let overridden = lock(&self.state.flow_status).get(flow_id).cloned();
-        overridden.or_else(|| self.state.brand.klaviyo.flow(flow_id).map(|f| f.status.clone()))
+        overridden.or_else(|| {
+            self.state
+                .brand
+                .klaviyo
+                .flow(flow_id)
+                .map(|f| f.status.clone())
+        })
     }
 
     fn today(&self) -> chrono::NaiveDate {
@@ -167,29 +176,56 @@ impl KlaviyoEmulator {
         };
         let mut arrivals = lock(&self.state.report_arrivals);
         let now = Instant::now();
-        for (allowed, window) in [(limit.burst, limit.burst_window), (limit.steady, limit.steady_window)] {
+        for (allowed, window) in [
+            (limit.burst, limit.burst_window),
+            (limit.steady, limit.steady_window),
+        ] {
             let strict = window.mul_f64(0.9);
-            let recent: Vec<&Instant> = arrivals.iter().filter(|t| now.duration_since(**t) < strict).collect();
+            let recent: Vec<&Instant> = arrivals
+                .iter()
+                .filter(|t| now.duration_since(**t) < strict)
+                .collect();
             if recent.len() >= allowed.max(1) as usize {
                 let oldest = recent[recent.len() - allowed.max(1) as usize];
                 let wait = (*oldest + window).saturating_duration_since(now);
-                return Err(KlaviyoFailure::throttled(wait.as_secs_f64().ceil().max(1.0) as u64));
+                return Err(KlaviyoFailure::throttled(
+                    wait.as_secs_f64().ceil().max(1.0) as u64,
+                ));
             }
         }
         arrivals.push_back(now);
         let longest = limit.steady_window.max(limit.burst_window);
-        while arrivals.front().is_some_and(|t| now.duration_since(*t) > longest) {
+        while arrivals
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > longest)
+        {
             arrivals.pop_front();
         }
         Ok(())
     }
 
-    fn record(&self, method: &Method, uri: &OriginalUri, headers: &HeaderMap, body: Option<Value>, status: u16) {
+    fn record(
+        &self,
+        method: &Method,
+        uri: &OriginalUri,
+        headers: &HeaderMap,
+        body: Option<Value>,
+        status: u16,
+    ) {
         self.state.requests.fetch_add(1, Ordering::SeqCst);
-        let header_text = |name: &str| headers.get(name).and_then(|h| h.to_str().ok()).map(str::to_owned);
+        let header_text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        };
         lock(&self.state.log).push(RecordedRequest {
             method: method.to_string(),
-            path_and_query: uri.0.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            path_and_query: uri
+                .0
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             authorization: header_text("authorization"),
             revision: header_text("revision"),
             body,
@@ -215,7 +251,10 @@ impl KlaviyoEmulator {
             Ok(body) => {
                 let mut r = Json(body).into_response();
                 let h = r.headers_mut();
-                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"));
+                h.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/vnd.api+json"),
+                );
                 h.insert("ratelimit-limit", HeaderValue::from_static("150"));
                 h.insert("ratelimit-remaining", HeaderValue::from_static("149"));
                 h.insert("ratelimit-reset", HeaderValue::from_static("60"));
@@ -237,8 +276,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// This request's absolute URL, so `links` point back at the same host and prefix.
 fn full_url(headers: &HeaderMap, uri: &OriginalUri) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    format!("http://{host}{}", uri.0.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!(
+        "http://{host}{}",
+        uri.0.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    )
 }
 
 /// The API root as seen by the client (`http://host/klaviyo`), for resource links.
@@ -340,7 +385,12 @@ async fn flow_handler(
         .await
 }
 
-async fn metrics_handler(State(emulator): State<KlaviyoEmulator>, method: Method, uri: OriginalUri, headers: HeaderMap) -> Response {
+async fn metrics_handler(
+    State(emulator): State<KlaviyoEmulator>,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+) -> Response {
     emulator
         .serve(method, uri, headers, None, |e, url| {
             Ok(json!({"data": lists::metrics(&e.state.brand.klaviyo, &api_base(url)), "links": {"self": url}}))
@@ -348,7 +398,14 @@ async fn metrics_handler(State(emulator): State<KlaviyoEmulator>, method: Method
         .await
 }
 
-async fn report(emulator: KlaviyoEmulator, kind: Report, method: Method, uri: OriginalUri, headers: HeaderMap, body: Option<Json<Value>>) -> Response {
+async fn report(
+    emulator: KlaviyoEmulator,
+    kind: Report,
+    method: Method,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Option<Json<Value>>,
+) -> Response {
     let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
     emulator
         .serve(method, uri, headers, Some(body.clone()), |e, url| {

@@ -8,20 +8,21 @@
 //! so one listener serves them all.
 
 pub mod brand;
-pub mod meta;
 pub mod campaign_changes;
+pub mod gohighlevel;
 pub mod google_ads;
-pub mod oauth;
-pub mod tiktok;
-pub mod linkedin;
 pub mod harness;
-pub mod shopify;
-pub mod stripe;
-pub mod triplewhale;
 pub mod hubspot;
 pub mod klaviyo;
-pub mod gohighlevel;
+pub mod linkedin;
+pub mod meta;
+pub mod oauth;
 mod prng;
+pub mod shopify;
+pub mod stripe;
+pub mod tiktok;
+pub mod triplewhale;
+pub mod youtube;
 
 use axum::Router;
 use brand::Brand;
@@ -71,6 +72,13 @@ pub const LINKEDIN_PREFIX: &str = "/linkedin/rest";
 /// Path prefix of LinkedIn's OAuth2 endpoints (`{prefix}/accessToken`).
 pub const LINKEDIN_OAUTH_PREFIX: &str = "/linkedin/oauth/v2";
 
+/// Path prefix of the YouTube Analytics API emulator (stands in for
+/// `https://youtubeanalytics.googleapis.com`).
+pub const YOUTUBE_ANALYTICS_PREFIX: &str = "/youtube-analytics";
+
+/// Path prefix of the YouTube Data API emulator (stands in for `https://www.googleapis.com`).
+pub const YOUTUBE_DATA_PREFIX: &str = "/youtube-data";
+
 /// Handles to every platform emulator serving one brand.
 #[derive(Clone)]
 pub struct Emulators {
@@ -82,6 +90,8 @@ pub struct Emulators {
     /// LinkedIn's token endpoint: rotates the refresh token on every refresh.
     pub linkedin_oauth: oauth::OAuthServer,
     pub linkedin: linkedin::LinkedInEmulator,
+    /// Accepts the access tokens of `google_oauth`.
+    pub youtube: youtube::YouTubeEmulator,
     pub shopify: shopify::ShopifyEmulator,
     pub stripe: stripe::StripeEmulator,
     pub triplewhale: triplewhale::TripleWhaleEmulator,
@@ -97,9 +107,9 @@ impl Emulators {
     pub fn new(brand: Arc<Brand>, access_token: String) -> Self {
         // On OAuth platforms `access_token` is also the valid refresh token.
         let google_oauth = oauth::OAuthServer::new(oauth::TokenFlavor::Google, &access_token);
-        let linkedin_oauth =
-            oauth::OAuthServer::new(oauth::TokenFlavor::LinkedIn, &access_token);
+        let linkedin_oauth = oauth::OAuthServer::new(oauth::TokenFlavor::LinkedIn, &access_token);
         Self {
+            youtube: youtube::YouTubeEmulator::new(brand.clone(), google_oauth.clone()),
             google_ads: google_ads::GoogleAdsEmulator::new(brand.clone(), google_oauth.clone()),
             google_oauth,
             tiktok: tiktok::TikTokEmulator::new(brand.clone(), access_token.clone()),
@@ -124,6 +134,8 @@ impl Emulators {
             .nest(GOOGLE_ADS_PREFIX, self.google_ads.router())
             .nest(TIKTOK_PREFIX, self.tiktok.router())
             .nest(LINKEDIN_PREFIX, self.linkedin.router())
+            .nest(YOUTUBE_ANALYTICS_PREFIX, self.youtube.analytics_router())
+            .nest(YOUTUBE_DATA_PREFIX, self.youtube.data_router())
             .nest(
                 LINKEDIN_OAUTH_PREFIX,
                 self.linkedin_oauth.router("/accessToken"),
@@ -207,6 +219,21 @@ impl RunningSandbox {
     /// What to put in `OAuthCredentials::token_url` for LinkedIn Ads.
     pub fn linkedin_token_url(&self) -> String {
         format!("{}{LINKEDIN_OAUTH_PREFIX}/accessToken", self.base_url())
+    }
+
+    /// What to put in `YouTubeConfig::analytics_base_url`.
+    pub fn youtube_analytics_base_url(&self) -> String {
+        format!("{}{YOUTUBE_ANALYTICS_PREFIX}", self.base_url())
+    }
+
+    /// What to put in `YouTubeConfig::data_base_url`.
+    pub fn youtube_data_base_url(&self) -> String {
+        format!("{}{YOUTUBE_DATA_PREFIX}", self.base_url())
+    }
+
+    /// Fault injection, data lag and request counts for the YouTube emulator.
+    pub fn youtube(&self) -> &youtube::YouTubeEmulator {
+        &self.emulators.youtube
     }
 
     /// Fault injection, OAuth and request counts for the LinkedIn emulator.

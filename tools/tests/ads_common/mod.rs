@@ -85,13 +85,15 @@ pub fn tiktok_client(sandbox: &RunningSandbox) -> omnify_tools::connectors::tikt
     omnify_tools::connectors::tiktok::TikTokClient::new(tiktok_config(sandbox)).unwrap()
 }
 
-/// LinkedIn credentials whose refresh token the sandbox's LinkedIn token endpoint accepts.
+/// LinkedIn credentials with the refresh token the sandbox accepts now: LinkedIn
+/// rotates it on every refresh, so a second client must start from the latest one,
+/// as the server does by storing what `on_refresh` reports.
 pub fn linkedin_oauth(sandbox: &RunningSandbox) -> OAuthCredentials {
     OAuthCredentials::new(
         sandbox.linkedin_token_url(),
         "sandbox-client",
         Secret::new("sandbox-secret"),
-        Secret::new(TOKEN),
+        Secret::new(sandbox.linkedin().oauth().current_refresh_token()),
     )
 }
 
@@ -113,4 +115,44 @@ pub fn linkedin_client(
     sandbox: &RunningSandbox,
 ) -> omnify_tools::connectors::linkedin::LinkedInClient {
     omnify_tools::connectors::linkedin::LinkedInClient::new(linkedin_config(sandbox)).unwrap()
+}
+
+pub fn youtube_config(
+    sandbox: &RunningSandbox,
+) -> omnify_tools::connectors::youtube::YouTubeConfig {
+    omnify_tools::connectors::youtube::YouTubeConfig {
+        analytics_base_url: sandbox.youtube_analytics_base_url(),
+        data_base_url: sandbox.youtube_data_base_url(),
+        backoff: fast_backoff(),
+        timeout: Duration::from_secs(5),
+        ..omnify_tools::connectors::youtube::YouTubeConfig::new(
+            google_oauth(sandbox),
+            omnify_tools::sandbox::brand::youtube::CHANNEL_ID,
+        )
+    }
+}
+
+pub fn youtube_client(
+    sandbox: &RunningSandbox,
+) -> omnify_tools::connectors::youtube::YouTubeClient {
+    omnify_tools::connectors::youtube::YouTubeClient::new(youtube_config(sandbox)).unwrap()
+}
+
+/// The brand channel's (views, minutes, likes, subscribers) in `range`.
+pub fn channel_totals(
+    channel: &omnify_tools::sandbox::brand::YouTubeChannel,
+    range: DateRange,
+) -> (u64, u64, u64, u64) {
+    channel
+        .days
+        .iter()
+        .filter(|d| d.date >= range.since && d.date <= range.until)
+        .fold((0, 0, 0, 0), |(v, m, l, s), d| {
+            (
+                v + d.views,
+                m + d.minutes_watched,
+                l + d.likes,
+                s + d.subscribers_gained,
+            )
+        })
 }

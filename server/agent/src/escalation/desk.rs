@@ -20,7 +20,12 @@ pub struct SlaPolicy {
 
 impl Default for SlaPolicy {
     fn default() -> Self {
-        Self { urgent_secs: 5 * 60, high_secs: 15 * 60, normal_secs: 60 * 60, low_secs: 4 * 60 * 60 }
+        Self {
+            urgent_secs: 5 * 60,
+            high_secs: 15 * 60,
+            normal_secs: 60 * 60,
+            low_secs: 4 * 60 * 60,
+        }
     }
 }
 
@@ -39,9 +44,15 @@ impl SlaPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeskEvent {
     Opened(Escalation),
-    Rerouted { escalation: Escalation, reason: String },
+    Rerouted {
+        escalation: Escalation,
+        reason: String,
+    },
     /// Nobody could take it: the fallback group must be paged.
-    Paged { escalation: Escalation, reason: String },
+    Paged {
+        escalation: Escalation,
+        reason: String,
+    },
 }
 
 pub struct EscalationDesk {
@@ -57,7 +68,12 @@ fn micros(d: Duration) -> i64 {
 
 impl EscalationDesk {
     pub fn new(store: Arc<dyn EscalationStore>, sla: SlaPolicy, policy: PolicyConfig) -> Self {
-        Self { store, sla, policy, events: broadcast::channel(256).0 }
+        Self {
+            store,
+            sla,
+            policy,
+            events: broadcast::channel(256).0,
+        }
     }
 
     pub fn policy(&self) -> &PolicyConfig {
@@ -88,7 +104,14 @@ impl EscalationDesk {
     ) -> Result<Escalation, StoreError> {
         let skill = skill_for(trigger.kind, topic);
         let now = chrono::Utc::now();
-        let decision = route(&self.store.experts().await?, &self.store.expert_loads().await?, tenant_id, skill, now, &[]);
+        let decision = route(
+            &self.store.experts().await?,
+            &self.store.expert_loads().await?,
+            tenant_id,
+            skill,
+            now,
+            &[],
+        );
         let new = NewEscalation {
             tenant_id: tenant_id.to_string(),
             conversation_id: conversation_id.to_string(),
@@ -103,13 +126,20 @@ impl EscalationDesk {
         let (escalation, created) = self.store.open_escalation(&new).await?;
         if created {
             let opened = format!("{} via {source}: {}", trigger.kind.as_str(), trigger.reason);
-            self.store.log_event(&escalation.id, "opened", &opened).await?;
-            self.store.log_event(&escalation.id, "routed", &decision.reason).await?;
+            self.store
+                .log_event(&escalation.id, "opened", &opened)
+                .await?;
+            self.store
+                .log_event(&escalation.id, "routed", &decision.reason)
+                .await?;
             tracing::info!(escalation_id = %escalation.id, conversation_id, kind = trigger.kind.as_str(), decision = %decision.reason, "escalated to a human");
             let event = if decision.expert_id.is_some() {
                 DeskEvent::Opened(escalation.clone())
             } else {
-                DeskEvent::Paged { escalation: escalation.clone(), reason: decision.reason }
+                DeskEvent::Paged {
+                    escalation: escalation.clone(),
+                    reason: decision.reason,
+                }
             };
             let _ = self.events.send(event);
         }
@@ -118,7 +148,10 @@ impl EscalationDesk {
 
     /// Re-route every escalation whose claim deadline has passed; page the fallback
     /// group when nobody else can take it. Returns how many were handled.
-    pub async fn reroute_overdue(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, StoreError> {
+    pub async fn reroute_overdue(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
         let overdue = self.store.overdue(now.timestamp_micros()).await?;
         if overdue.is_empty() {
             return Ok(0);
@@ -127,15 +160,34 @@ impl EscalationDesk {
         let loads = self.store.expert_loads().await?;
         for escalation in &overdue {
             let tried: Vec<String> = escalation.assigned_expert_id.iter().cloned().collect();
-            let decision = route(&experts, &loads, &escalation.tenant_id, &escalation.skill, now, &tried);
-            let next_due = now.timestamp_micros() + micros(self.sla.for_urgency(escalation.urgency));
-            self.store.reassign(&escalation.id, decision.expert_id.as_deref(), next_due).await?;
+            let decision = route(
+                &experts,
+                &loads,
+                &escalation.tenant_id,
+                &escalation.skill,
+                now,
+                &tried,
+            );
+            let next_due =
+                now.timestamp_micros() + micros(self.sla.for_urgency(escalation.urgency));
+            self.store
+                .reassign(&escalation.id, decision.expert_id.as_deref(), next_due)
+                .await?;
             let (kind, event) = match &decision.expert_id {
                 Some(_) => (
                     "rerouted",
-                    DeskEvent::Rerouted { escalation: escalation.clone(), reason: decision.reason.clone() },
+                    DeskEvent::Rerouted {
+                        escalation: escalation.clone(),
+                        reason: decision.reason.clone(),
+                    },
                 ),
-                None => ("paged", DeskEvent::Paged { escalation: escalation.clone(), reason: decision.reason.clone() }),
+                None => (
+                    "paged",
+                    DeskEvent::Paged {
+                        escalation: escalation.clone(),
+                        reason: decision.reason.clone(),
+                    },
+                ),
             };
             let detail = format!("not claimed within the SLA; {}", decision.reason);
             self.store.log_event(&escalation.id, kind, &detail).await?;

@@ -36,38 +36,116 @@ pub struct TenantPolicy {
 impl PolicyConfig {
     fn enabled(&self, tenant_id: &str, kind: InterventionKind) -> bool {
         !self.disabled.contains(&kind)
-            && !self.tenants.get(tenant_id).is_some_and(|t| t.disabled.contains(&kind))
+            && !self
+                .tenants
+                .get(tenant_id)
+                .is_some_and(|t| t.disabled.contains(&kind))
     }
 }
 
 /// Ways people ask for a person. Phrases, not words: "human-centric ads" is not a request.
 const HUMAN_PHRASES: &[&str] = &[
-    "talk to a human", "speak to a human", "talk to a person", "speak to a person", "real person",
-    "real human", "a human please", "human please", "human agent", "live agent", "talk to someone",
-    "speak to someone", "speak with someone", "talk with someone", "talk to an expert", "speak to an expert",
-    "talk to a specialist", "get me a person", "get me a human", "connect me to", "transfer me",
-    "can i talk to", "can i speak to", "i want a person", "i want a human", "i need a human",
-    "i need a person", "escalate this", "your manager", "customer support", "account manager",
+    "talk to a human",
+    "speak to a human",
+    "talk to a person",
+    "speak to a person",
+    "real person",
+    "real human",
+    "a human please",
+    "human please",
+    "human agent",
+    "live agent",
+    "talk to someone",
+    "speak to someone",
+    "speak with someone",
+    "talk with someone",
+    "talk to an expert",
+    "speak to an expert",
+    "talk to a specialist",
+    "get me a person",
+    "get me a human",
+    "connect me to",
+    "transfer me",
+    "can i talk to",
+    "can i speak to",
+    "i want a person",
+    "i want a human",
+    "i need a human",
+    "i need a person",
+    "escalate this",
+    "your manager",
+    "customer support",
+    "account manager",
 ];
 
 const COMPLIANCE_PHRASES: &[&str] = &[
-    "gdpr", "ccpa", "delete my data", "delete all my data", "delete our data", "erase my data",
-    "right to be forgotten", "data subject", "subject access request", "privacy request", "personal data",
-    "opt out of sale", "do not sell", "lawsuit", "legal action", "our lawyer", "attorney", "subpoena",
-    "data breach", "dpa ", "data processing agreement", "hipaa", "coppa",
+    "gdpr",
+    "ccpa",
+    "delete my data",
+    "delete all my data",
+    "delete our data",
+    "erase my data",
+    "right to be forgotten",
+    "data subject",
+    "subject access request",
+    "privacy request",
+    "personal data",
+    "opt out of sale",
+    "do not sell",
+    "lawsuit",
+    "legal action",
+    "our lawyer",
+    "attorney",
+    "subpoena",
+    "data breach",
+    "dpa ",
+    "data processing agreement",
+    "hipaa",
+    "coppa",
 ];
 
 const BILLING_PHRASES: &[&str] = &[
-    "my invoice", "our invoice", "billing question", "billing issue", "my billing", "our billing", "charged twice", "double charged", "refund my", "cancel my subscription",
-    "cancel our subscription", "cancel my plan", "change my plan", "upgrade my plan", "downgrade", "payment failed",
-    "credit card on file", "update my card", "omnify subscription", "omnify plan", "close my account",
+    "my invoice",
+    "our invoice",
+    "billing question",
+    "billing issue",
+    "my billing",
+    "our billing",
+    "charged twice",
+    "double charged",
+    "refund my",
+    "cancel my subscription",
+    "cancel our subscription",
+    "cancel my plan",
+    "change my plan",
+    "upgrade my plan",
+    "downgrade",
+    "payment failed",
+    "credit card on file",
+    "update my card",
+    "omnify subscription",
+    "omnify plan",
+    "close my account",
     "delete my account",
 ];
 
 const FRUSTRATION_PHRASES: &[&str] = &[
-    "this is useless", "you're useless", "you are useless", "this is ridiculous", "not helpful", "stop wasting",
-    "waste of time", "wtf", "are you even listening", "i already told you", "that's wrong again",
-    "wrong again", "still wrong", "frustrating", "so annoying", "terrible bot",
+    "this is useless",
+    "you're useless",
+    "you are useless",
+    "this is ridiculous",
+    "not helpful",
+    "stop wasting",
+    "waste of time",
+    "wtf",
+    "are you even listening",
+    "i already told you",
+    "that's wrong again",
+    "wrong again",
+    "still wrong",
+    "frustrating",
+    "so annoying",
+    "terrible bot",
 ];
 
 fn contains_any(text: &str, phrases: &[&'static str]) -> Option<&'static str> {
@@ -77,8 +155,8 @@ fn contains_any(text: &str, phrases: &[&'static str]) -> Option<&'static str> {
 
 /// Words that say nothing about what is being asked.
 const STOPWORDS: &[&str] = &[
-    "the", "was", "were", "our", "for", "what", "how", "did", "does", "and", "please", "are", "you", "can",
-    "with", "this", "that", "from", "show", "tell", "give", "about", "is", "again",
+    "the", "was", "were", "our", "for", "what", "how", "did", "does", "and", "please", "are",
+    "you", "can", "with", "this", "that", "from", "show", "tell", "give", "about", "is", "again",
 ];
 
 fn words(text: &str) -> HashSet<String> {
@@ -99,7 +177,12 @@ fn similarity(a: &str, b: &str) -> f64 {
 }
 
 /// Rules on the user's message and their earlier messages (oldest first).
-pub fn before_turn(config: &PolicyConfig, tenant_id: &str, message: &str, earlier: &[String]) -> Option<Trigger> {
+pub fn before_turn(
+    config: &PolicyConfig,
+    tenant_id: &str,
+    message: &str,
+    earlier: &[String],
+) -> Option<Trigger> {
     let on = |k| config.enabled(tenant_id, k);
     if on(InterventionKind::HumanRequested)
         && let Some(p) = contains_any(message, HUMAN_PHRASES)
@@ -137,7 +220,12 @@ pub fn before_turn(config: &PolicyConfig, tenant_id: &str, message: &str, earlie
             });
         }
         // Asking the same thing a third time means the answers are not landing.
-        let rephrased = earlier.iter().rev().take(2).filter(|e| similarity(e, message) >= 0.6).count();
+        let rephrased = earlier
+            .iter()
+            .rev()
+            .take(2)
+            .filter(|e| similarity(e, message) >= 0.6)
+            .count();
         if rephrased >= 2 {
             return Some(Trigger {
                 kind: InterventionKind::Frustration,
@@ -150,16 +238,33 @@ pub fn before_turn(config: &PolicyConfig, tenant_id: &str, message: &str, earlie
 }
 
 /// Phrases with which a model admits it has no answer.
-const CANNOT_PHRASES: &[&str] = &["i can't answer", "i cannot answer", "i don't know", "i do not know", "i'm not able to", "i am not able to", "i couldn't find", "i could not find"];
+const CANNOT_PHRASES: &[&str] = &[
+    "i can't answer",
+    "i cannot answer",
+    "i don't know",
+    "i do not know",
+    "i'm not able to",
+    "i am not able to",
+    "i couldn't find",
+    "i could not find",
+];
 
 /// Rules on what the turn did: its tool calls and its reply.
-pub fn after_turn(config: &PolicyConfig, tenant_id: &str, calls: &[ToolCallRecord], reply: &str) -> Option<Trigger> {
+pub fn after_turn(
+    config: &PolicyConfig,
+    tenant_id: &str,
+    calls: &[ToolCallRecord],
+    reply: &str,
+) -> Option<Trigger> {
     let on = |k| config.enabled(tenant_id, k);
     let failed: Vec<&ToolCallRecord> = calls.iter().filter(|c| !c.ok).collect();
     if on(InterventionKind::IntegrationFailure)
         && let Some(broken) = failed.iter().find(|c| {
             let s = c.result_summary.to_lowercase();
-            s.contains("reconnect") || s.contains("expired") || s.contains("not connected") || s.contains("revoked")
+            s.contains("reconnect")
+                || s.contains("expired")
+                || s.contains("not connected")
+                || s.contains("revoked")
         })
     {
         return Some(Trigger {
@@ -198,13 +303,28 @@ mod tests {
     #[test]
     fn each_pre_turn_kind_fires_on_its_phrasings() {
         use InterventionKind::*;
-        for m in ["Can I talk to a human?", "I want a real person please", "get me a human", "please connect me to your team", "transfer me to support"] {
+        for m in [
+            "Can I talk to a human?",
+            "I want a real person please",
+            "get me a human",
+            "please connect me to your team",
+            "transfer me to support",
+        ] {
             assert_eq!(kind_before(m), Some(HumanRequested), "{m}");
         }
-        for m in ["We got a GDPR deletion request", "a customer wants us to delete my data, how?", "is this a CCPA issue?", "their attorney emailed us"] {
+        for m in [
+            "We got a GDPR deletion request",
+            "a customer wants us to delete my data, how?",
+            "is this a CCPA issue?",
+            "their attorney emailed us",
+        ] {
             assert_eq!(kind_before(m), Some(CompliancePrivacy), "{m}");
         }
-        for m in ["I was charged twice this month", "question about my invoice", "I'd like to cancel my subscription"] {
+        for m in [
+            "I was charged twice this month",
+            "question about my invoice",
+            "I'd like to cancel my subscription",
+        ] {
             assert_eq!(kind_before(m), Some(BillingAccount), "{m}");
         }
         for m in ["this is useless", "wrong again!!", "are you even listening"] {
@@ -230,8 +350,16 @@ mod tests {
 
     #[test]
     fn the_third_rephrasing_is_frustration() {
-        let earlier = vec!["what was our ROAS on meta last week".to_string(), "meta ROAS last week please".to_string()];
-        let t = before_turn(&PolicyConfig::default(), "t", "what is the meta ROAS for last week", &earlier);
+        let earlier = vec![
+            "what was our ROAS on meta last week".to_string(),
+            "meta ROAS last week please".to_string(),
+        ];
+        let t = before_turn(
+            &PolicyConfig::default(),
+            "t",
+            "what is the meta ROAS for last week",
+            &earlier,
+        );
         assert_eq!(t.map(|t| t.kind), Some(InterventionKind::Frustration));
         let t = before_turn(&PolicyConfig::default(), "t", "and for TikTok?", &earlier);
         assert_eq!(t, None);
@@ -240,7 +368,12 @@ mod tests {
     #[test]
     fn rules_can_be_switched_off_per_tenant() {
         let mut config = PolicyConfig::default();
-        config.tenants.insert("quiet".into(), TenantPolicy { disabled: vec![InterventionKind::Frustration] });
+        config.tenants.insert(
+            "quiet".into(),
+            TenantPolicy {
+                disabled: vec![InterventionKind::Frustration],
+            },
+        );
         assert!(before_turn(&config, "quiet", "this is useless", &[]).is_none());
         assert!(before_turn(&config, "other", "this is useless", &[]).is_some());
     }
@@ -261,12 +394,39 @@ mod tests {
     #[test]
     fn after_turn_rules() {
         let c = PolicyConfig::default();
-        let broken = after_turn(&c, "t", &[call(false, "Meta Ads token expired: reconnect Meta Ads")], "sorry");
-        assert_eq!(broken.map(|t| t.kind), Some(InterventionKind::IntegrationFailure));
-        let failing = after_turn(&c, "t", &[call(false, "timed out"), call(false, "timed out")], "sorry");
-        assert_eq!(failing.map(|t| t.kind), Some(InterventionKind::LowConfidence));
+        let broken = after_turn(
+            &c,
+            "t",
+            &[call(false, "Meta Ads token expired: reconnect Meta Ads")],
+            "sorry",
+        );
+        assert_eq!(
+            broken.map(|t| t.kind),
+            Some(InterventionKind::IntegrationFailure)
+        );
+        let failing = after_turn(
+            &c,
+            "t",
+            &[call(false, "timed out"), call(false, "timed out")],
+            "sorry",
+        );
+        assert_eq!(
+            failing.map(|t| t.kind),
+            Some(InterventionKind::LowConfidence)
+        );
         let unsure = after_turn(&c, "t", &[], "I don't know which campaign you mean.");
-        assert_eq!(unsure.map(|t| t.kind), Some(InterventionKind::LowConfidence));
-        assert_eq!(after_turn(&c, "t", &[call(true, "spend $10"), call(false, "timed out")], "Spend was $10."), None);
+        assert_eq!(
+            unsure.map(|t| t.kind),
+            Some(InterventionKind::LowConfidence)
+        );
+        assert_eq!(
+            after_turn(
+                &c,
+                "t",
+                &[call(true, "spend $10"), call(false, "timed out")],
+                "Spend was $10."
+            ),
+            None
+        );
     }
 }

@@ -19,9 +19,28 @@ pub fn skill_for(kind: InterventionKind, topic: &str) -> &'static str {
         "crm"
     } else if has(&["google", "search", "youtube", "keyword"]) {
         "search"
-    } else if has(&["meta", "facebook", "instagram", "tiktok", "linkedin", "creative", "ad ", "ads", "campaign", "budget"]) {
+    } else if has(&[
+        "meta",
+        "facebook",
+        "instagram",
+        "tiktok",
+        "linkedin",
+        "creative",
+        "ad ",
+        "ads",
+        "campaign",
+        "budget",
+    ]) {
         "paid_social"
-    } else if has(&["ltv", "churn", "forecast", "anomal", "attribution", "roas", "report"]) {
+    } else if has(&[
+        "ltv",
+        "churn",
+        "forecast",
+        "anomal",
+        "attribution",
+        "roas",
+        "report",
+    ]) {
         "analytics"
     } else {
         "general"
@@ -67,16 +86,39 @@ pub fn route(
             None => eligible.push(e),
         }
     }
-    let skilled: Vec<&Expert> = eligible.iter().copied().filter(|e| e.skills.iter().any(|s| s == skill)).collect();
-    let (pool, matched) = if skilled.is_empty() { (eligible, false) } else { (skilled, true) };
-    let Some(best) = pool.into_iter().min_by_key(|e| (load(e), e.id.clone())) else {
-        let detail = if skipped.is_empty() { "no experts exist".to_string() } else { skipped.join("; ") };
-        return RouteDecision { expert_id: None, reason: format!("nobody can take it now ({detail}); left in the queue") };
+    let skilled: Vec<&Expert> = eligible
+        .iter()
+        .copied()
+        .filter(|e| e.skills.iter().any(|s| s == skill))
+        .collect();
+    let (pool, matched) = if skilled.is_empty() {
+        (eligible, false)
+    } else {
+        (skilled, true)
     };
-    let fit = if matched { format!("has skill {skill}") } else { format!("nobody available has skill {skill}") };
+    let Some(best) = pool.into_iter().min_by_key(|e| (load(e), e.id.clone())) else {
+        let detail = if skipped.is_empty() {
+            "no experts exist".to_string()
+        } else {
+            skipped.join("; ")
+        };
+        return RouteDecision {
+            expert_id: None,
+            reason: format!("nobody can take it now ({detail}); left in the queue"),
+        };
+    };
+    let fit = if matched {
+        format!("has skill {skill}")
+    } else {
+        format!("nobody available has skill {skill}")
+    };
     RouteDecision {
         expert_id: Some(best.id.clone()),
-        reason: format!("routed to {}: {fit}, lowest load ({} open)", best.name, load(best)),
+        reason: format!(
+            "routed to {}: {fit}, lowest load ({} open)",
+            best.name,
+            load(best)
+        ),
     }
 }
 
@@ -102,12 +144,18 @@ mod tests {
     }
 
     fn noon() -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+            .unwrap()
     }
 
     #[test]
     fn skill_first_then_lowest_load() {
-        let experts = vec![expert("ana", &["paid_social"]), expert("bo", &["paid_social"]), expert("cy", &["crm"])];
+        let experts = vec![
+            expert("ana", &["paid_social"]),
+            expert("bo", &["paid_social"]),
+            expert("cy", &["crm"]),
+        ];
         let loads = HashMap::from([("ana".to_string(), 2), ("bo".to_string(), 1)]);
         let d = route(&experts, &loads, "t", "paid_social", noon(), &[]);
         assert_eq!(d.expert_id.as_deref(), Some("bo"));
@@ -133,9 +181,22 @@ mod tests {
         other.tenants = vec!["someone-else".into()];
         let tried = expert("tried", &["crm"]);
         let loads = HashMap::from([("full".to_string(), 1)]);
-        let d = route(&[full, away, asleep, other, tried], &loads, "t", "crm", noon(), &["tried".into()]);
+        let d = route(
+            &[full, away, asleep, other, tried],
+            &loads,
+            "t",
+            "crm",
+            noon(),
+            &["tried".into()],
+        );
         assert_eq!(d.expert_id, None);
-        for why in ["at capacity", "not available", "outside working hours", "does not serve this tenant", "already tried"] {
+        for why in [
+            "at capacity",
+            "not available",
+            "outside working hours",
+            "does not serve this tenant",
+            "already tried",
+        ] {
             assert!(d.reason.contains(why), "{why}: {}", d.reason);
         }
     }
@@ -144,10 +205,25 @@ mod tests {
     fn overnight_shifts_and_topics() {
         let mut night = expert("night", &[]);
         (night.work_start_hour, night.work_end_hour) = (22, 6);
-        assert!(night.is_working(chrono::Utc.with_ymd_and_hms(2026, 11, 25, 23, 0, 0).unwrap()));
+        assert!(
+            night.is_working(
+                chrono::Utc
+                    .with_ymd_and_hms(2026, 11, 25, 23, 0, 0)
+                    .unwrap()
+            )
+        );
         assert!(!night.is_working(noon()));
-        assert_eq!(skill_for(InterventionKind::HumanRequested, "our Klaviyo flows"), "email_sms");
-        assert_eq!(skill_for(InterventionKind::HumanRequested, "TikTok creatives"), "paid_social");
-        assert_eq!(skill_for(InterventionKind::CompliancePrivacy, "TikTok"), "compliance");
+        assert_eq!(
+            skill_for(InterventionKind::HumanRequested, "our Klaviyo flows"),
+            "email_sms"
+        );
+        assert_eq!(
+            skill_for(InterventionKind::HumanRequested, "TikTok creatives"),
+            "paid_social"
+        );
+        assert_eq!(
+            skill_for(InterventionKind::CompliancePrivacy, "TikTok"),
+            "compliance"
+        );
     }
 }

@@ -3,7 +3,9 @@
 use super::desk::EscalationDesk;
 use super::policy::Trigger;
 use async_trait::async_trait;
-use omnify_core::{InterventionKind, Tool, ToolContext, ToolError, ToolOutput, ToolSpec, Urgency, parse_args};
+use omnify_core::{
+    InterventionKind, Tool, ToolContext, ToolError, ToolOutput, ToolSpec, Urgency, parse_args,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -60,12 +62,24 @@ impl Tool for EscalateTool {
     async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
         let args: Args = parse_args(args)?;
         if args.reason.trim().is_empty() {
-            return Err(ToolError::BadArguments("`reason` must say what the user needs".into()));
+            return Err(ToolError::BadArguments(
+                "`reason` must say what the user needs".into(),
+            ));
         }
-        let trigger = Trigger { kind: args.kind, reason: args.reason.clone(), urgency: args.urgency.unwrap_or(Urgency::Normal) };
+        let trigger = Trigger {
+            kind: args.kind,
+            reason: args.reason.clone(),
+            urgency: args.urgency.unwrap_or(Urgency::Normal),
+        };
         let escalation = self
             .desk
-            .escalate(&ctx.tenant_id, &ctx.conversation_id, &trigger, "tool", &args.reason)
+            .escalate(
+                &ctx.tenant_id,
+                &ctx.conversation_id,
+                &trigger,
+                "tool",
+                &args.reason,
+            )
             .await
             .map_err(|e| ToolError::Failed(e.to_string()))?;
         let minutes = self.desk.sla().for_urgency(escalation.urgency).as_secs() / 60;

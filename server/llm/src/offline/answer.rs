@@ -45,14 +45,24 @@ pub(crate) fn from_results(messages: &[ChatMessage]) -> String {
     }
     // A template cannot weigh the expert's decision against the numbers, but it must
     // not ignore it either: put it next to them.
-    let decided = notes.iter().map(|n| format!("- {n}")).collect::<Vec<_>>().join("\n");
-    format!("{body}\n\nKeep in mind what your expert decided in this conversation:\n{decided}\n\n{RESULTS_NOTE}")
+    let decided = notes
+        .iter()
+        .map(|n| format!("- {n}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "{body}\n\nKeep in mind what your expert decided in this conversation:\n{decided}\n\n{RESULTS_NOTE}"
+    )
 }
 
 /// The expert decisions listed in the system prompt (see `prompts/system.md.j2`).
 fn expert_notes(messages: &[ChatMessage]) -> Vec<String> {
-    let Some(system) = messages.iter().find(|m| m.role == Role::System) else { return Vec::new() };
-    let Some((_, rest)) = system.content.split_once("Notes from the team's experts:") else { return Vec::new() };
+    let Some(system) = messages.iter().find(|m| m.role == Role::System) else {
+        return Vec::new();
+    };
+    let Some((_, rest)) = system.content.split_once("Notes from the team's experts:") else {
+        return Vec::new();
+    };
     rest.lines()
         .map(str::trim)
         .skip_while(|l| l.is_empty())
@@ -384,12 +394,25 @@ mod tests {
         let messages = vec![
             system,
             ChatMessage::user("how did meta do?"),
-            ChatMessage::assistant_tool_calls("", vec![call("call_1", "get_marketing_performance", json!({"platform": "meta"}))]),
+            ChatMessage::assistant_tool_calls(
+                "",
+                vec![call(
+                    "call_1",
+                    "get_marketing_performance",
+                    json!({"platform": "meta"}),
+                )],
+            ),
             ChatMessage::tool_result("call_1", output("Meta Ads: spend $10.", "meta")),
         ];
         let text = from_results(&messages);
-        assert!(text.contains("Keep in mind what your expert decided"), "{text}");
-        assert!(text.contains("- Keep Meta budgets flat until December."), "{text}");
+        assert!(
+            text.contains("Keep in mind what your expert decided"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- Keep Meta budgets flat until December."),
+            "{text}"
+        );
         assert!(text.ends_with(RESULTS_NOTE));
     }
 

@@ -211,6 +211,11 @@ fn value_for(name: &str, prop: &Value, message: &str, today: NaiveDate) -> Optio
         return extract::top_n(message).map(|n| json!(n));
     }
     if kind == "string" && is_free_text(&lower) && !prop.get("enum").is_some_and(Value::is_array) {
+        // A record search wants the name being looked for, not the whole request;
+        // a question for the knowledge base wants the whole question.
+        if matches!(lower.as_str(), "text" | "search" | "q") {
+            return Some(json!(search_terms(message)));
+        }
         return Some(json!(message.trim()));
     }
     if kind == "string" || prop.get("enum").is_some() {
@@ -279,6 +284,28 @@ fn is_breakdown(name: &str) -> bool {
         name,
         "level" | "group_by" | "breakdown" | "granularity" | "dimension"
     )
+}
+
+/// What a record search looks for: quoted text, or what follows "for", "named" or
+/// "called" ("find deals for Summit Outfitters"), else the whole message.
+fn search_terms(message: &str) -> String {
+    let trimmed = message.trim().trim_end_matches(['?', '.', '!']);
+    if let Some(start) = trimmed.find(['"', '“']) {
+        let rest = &trimmed[start + trimmed[start..].chars().next().map_or(1, char::len_utf8)..];
+        if let Some(end) = rest.find(['"', '”']) {
+            return rest[..end].trim().to_string();
+        }
+    }
+    let lower = trimmed.to_lowercase();
+    for marker in [" named ", " called ", " for "] {
+        if let Some(i) = lower.rfind(marker) {
+            let after = trimmed[i + marker.len()..].trim();
+            if !after.is_empty() {
+                return after.to_string();
+            }
+        }
+    }
+    trimmed.to_string()
 }
 
 /// Properties that want the user's own words.
@@ -536,6 +563,25 @@ impl<'a> Schema<'a> {
 
     fn is_required(&self, name: &str) -> bool {
         self.required.contains(&name)
+    }
+}
+
+#[cfg(test)]
+mod search_terms_tests {
+    use super::search_terms;
+
+    #[test]
+    fn a_search_looks_for_the_name_not_the_request() {
+        assert_eq!(
+            search_terms("search HubSpot for Summit Outfitters"),
+            "Summit Outfitters"
+        );
+        assert_eq!(
+            search_terms("find the deal named \"Acme renewal\"?"),
+            "Acme renewal"
+        );
+        assert_eq!(search_terms("contacts called Ana Lopez"), "Ana Lopez");
+        assert_eq!(search_terms("Summit"), "Summit");
     }
 }
 

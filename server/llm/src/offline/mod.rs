@@ -271,11 +271,9 @@ mod tests {
             "{}",
             second.text
         );
-        assert!(
-            second.text.contains(
-                "I couldn't get marketing performance for Google Ads: Google Ads token expired"
-            )
-        );
+        assert!(second.text.contains(
+            "I couldn't get marketing performance for Google Ads: Google Ads token expired"
+        ));
         assert!(second.text.contains("Reconnect Google"));
         assert!(second.text.ends_with(answer::RESULTS_NOTE));
         assert!(deltas.len() > 2, "streamed in pieces: {deltas:?}");

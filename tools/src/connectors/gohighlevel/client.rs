@@ -107,14 +107,19 @@ impl GoHighLevelClient {
         if let GoHighLevelAuth::PrivateIntegration(token) = &config.auth
             && token.is_empty()
         {
-            return Err(GoHighLevelError::Config("no access token configured".to_owned()));
+            return Err(GoHighLevelError::Config(
+                "no access token configured".to_owned(),
+            ));
         }
         if config.location_id.trim().is_empty() {
-            return Err(GoHighLevelError::Config("no location id configured".to_owned()));
+            return Err(GoHighLevelError::Config(
+                "no location id configured".to_owned(),
+            ));
         }
         let root = config.base_url.trim_end_matches('/').to_owned();
-        Url::parse(&root)
-            .map_err(|e| GoHighLevelError::Config(format!("base_url {:?}: {e}", config.base_url)))?;
+        Url::parse(&root).map_err(|e| {
+            GoHighLevelError::Config(format!("base_url {:?}: {e}", config.base_url))
+        })?;
         let oauth = match &config.auth {
             GoHighLevelAuth::PrivateIntegration(_) => None,
             GoHighLevelAuth::OAuth(credentials) => {
@@ -123,7 +128,8 @@ impl GoHighLevelClient {
                     credentials.token_url = format!("{root}/oauth/token");
                 }
                 Some(Arc::new(
-                    OAuthSession::new(credentials, config.timeout).map_err(GoHighLevelError::Config)?,
+                    OAuthSession::new(credentials, config.timeout)
+                        .map_err(GoHighLevelError::Config)?,
                 ))
             }
         };
@@ -132,7 +138,12 @@ impl GoHighLevelClient {
             .user_agent(concat!("omnify/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| GoHighLevelError::Config(e.to_string()))?;
-        Ok(Self { http, config, root, oauth })
+        Ok(Self {
+            http,
+            config,
+            root,
+            oauth,
+        })
     }
 
     pub fn location_id(&self) -> &str {
@@ -164,7 +175,9 @@ impl GoHighLevelClient {
         let mut total = 0;
         let cap = max_results.clamp(1, 10_000);
         for page in 1..=self.config.max_pages {
-            let page_limit = (self.config.page_limit as usize).min(cap - contacts.len()).max(1);
+            let page_limit = (self.config.page_limit as usize)
+                .min(cap - contacts.len())
+                .max(1);
             let mut body = json!({
                 "locationId": self.config.location_id,
                 "page": page,
@@ -184,7 +197,9 @@ impl GoHighLevelClient {
                 return Ok(ContactResults { total, contacts });
             }
         }
-        Err(GoHighLevelError::TooManyPages { max_pages: self.config.max_pages })
+        Err(GoHighLevelError::TooManyPages {
+            max_pages: self.config.max_pages,
+        })
     }
 
     /// `GET /opportunities/search`, following `meta.startAfter`/`startAfterId`.
@@ -235,11 +250,16 @@ impl GoHighLevelClient {
                 Some(c) if got > 0 && opportunities.len() < cap => cursor = Some(c),
                 _ => {
                     opportunities.truncate(cap);
-                    return Ok(OpportunityResults { total, opportunities });
+                    return Ok(OpportunityResults {
+                        total,
+                        opportunities,
+                    });
                 }
             }
         }
-        Err(GoHighLevelError::TooManyPages { max_pages: self.config.max_pages })
+        Err(GoHighLevelError::TooManyPages {
+            max_pages: self.config.max_pages,
+        })
     }
 
     pub(crate) async fn pipelines_wire(&self) -> Result<Vec<WirePipeline>, GoHighLevelError> {
@@ -262,7 +282,9 @@ impl GoHighLevelClient {
         }
         if opportunity_id.is_empty() || !opportunity_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(GoHighLevelError::Invalid {
-                message: format!("opportunity id must be letters and digits, got {opportunity_id:?}"),
+                message: format!(
+                    "opportunity id must be letters and digits, got {opportunity_id:?}"
+                ),
             });
         }
         let url = format!("{}/opportunities/{opportunity_id}/status", self.root);
@@ -270,10 +292,13 @@ impl GoHighLevelClient {
             .send(Method::PUT, &url, &[], Some(&json!({"status": status})))
             .await?;
         // {"succeded":true}: GoHighLevel's spelling.
-        if answer["succeded"].as_bool() == Some(true) || answer["succeeded"].as_bool() == Some(true) {
+        if answer["succeded"].as_bool() == Some(true) || answer["succeeded"].as_bool() == Some(true)
+        {
             Ok(())
         } else {
-            Err(GoHighLevelError::Malformed(format!("status update not confirmed: {answer}")))
+            Err(GoHighLevelError::Malformed(format!(
+                "status update not confirmed: {answer}"
+            )))
         }
     }
 
@@ -288,7 +313,10 @@ impl GoHighLevelClient {
         let mut refreshed = false;
         loop {
             let token = self.access_token().await?;
-            let (error, retry) = match self.send_once(method.clone(), url, params, body, &token).await {
+            let (error, retry) = match self
+                .send_once(method.clone(), url, params, body, &token)
+                .await
+            {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
@@ -339,13 +367,21 @@ impl GoHighLevelClient {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| (GoHighLevelError::Malformed(e.to_string()), Retry::No));
         }
         let detail = serde_json::from_slice::<ErrorBody>(&bytes).ok();
-        Err(classify(status.as_u16(), detail, retry_after(&headers), self.config.burst_wait))
+        Err(classify(
+            status.as_u16(),
+            detail,
+            retry_after(&headers),
+            self.config.burst_wait,
+        ))
     }
 
     async fn access_token(&self) -> Result<Secret, GoHighLevelError> {
@@ -361,7 +397,10 @@ impl GoHighLevelClient {
     fn transport_error(&self, error: reqwest::Error) -> (GoHighLevelError, Retry) {
         let error = error.without_url();
         if error.is_timeout() {
-            (GoHighLevelError::Timeout(self.config.timeout), Retry::Backoff)
+            (
+                GoHighLevelError::Timeout(self.config.timeout),
+                Retry::Backoff,
+            )
         } else {
             (GoHighLevelError::Network(error.to_string()), Retry::Backoff)
         }

@@ -18,7 +18,9 @@ pub enum GoHighLevelError {
         "GoHighLevel denied access to this sub-account; reconnect GoHighLevel with contacts.readonly and opportunities.readonly (opportunities.write to change deals) (GoHighLevel said: {message})"
     )]
     Forbidden { message: String },
-    #[error("GoHighLevel is rate-limiting requests for this sub-account; try again in a few seconds")]
+    #[error(
+        "GoHighLevel is rate-limiting requests for this sub-account; try again in a few seconds"
+    )]
     RateLimited { message: String },
     #[error("GoHighLevel could not find that record: {message}")]
     NotFound { message: String },
@@ -53,7 +55,11 @@ impl From<RefreshError> for GoHighLevelError {
     fn from(error: RefreshError) -> Self {
         match error {
             RefreshError::Rejected { error, description } => Self::ConnectionExpired {
-                message: if description.is_empty() { error } else { description },
+                message: if description.is_empty() {
+                    error
+                } else {
+                    description
+                },
             },
             RefreshError::Unavailable(status) => Self::Unavailable {
                 status,
@@ -114,7 +120,10 @@ pub(crate) fn classify(
             Retry::After(retry_after.unwrap_or(burst_wait)),
         ),
         400 | 422 => (GoHighLevelError::Invalid { message }, Retry::No),
-        s if s >= 500 => (GoHighLevelError::Unavailable { status, message }, Retry::Backoff),
+        s if s >= 500 => (
+            GoHighLevelError::Unavailable { status, message },
+            Retry::Backoff,
+        ),
         _ => (GoHighLevelError::Api { status, message }, Retry::No),
     }
 }

@@ -62,14 +62,16 @@ impl GoHighLevelClient {
 pub fn to_contact(c: &WireContact) -> Result<Contact, GoHighLevelError> {
     // The search endpoint may send only the lower-cased names.
     let name = [
-        c.first_name.as_deref().or(c.first_name_lower_case.as_deref()),
+        c.first_name
+            .as_deref()
+            .or(c.first_name_lower_case.as_deref()),
         c.last_name.as_deref().or(c.last_name_lower_case.as_deref()),
     ]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
     Ok(Contact {
         platform: PLATFORM.to_owned(),
         id: c.id.clone(),
@@ -119,7 +121,10 @@ pub fn to_deal(o: &WireOpportunity, pipelines: &[Pipeline]) -> Result<Deal, GoHi
         currency: "USD".to_owned(),
         owner_id: o.assigned_to.clone(),
         created_at: time(&o.created_at).ok_or_else(|| {
-            GoHighLevelError::Malformed(format!("opportunity {} createdAt {:?}", o.id, o.created_at))
+            GoHighLevelError::Malformed(format!(
+                "opportunity {} createdAt {:?}",
+                o.id, o.created_at
+            ))
         })?,
         close_date: if status.is_closed() {
             o.last_status_change_at.as_deref().and_then(time)
@@ -152,6 +157,9 @@ mod tests {
             "monetaryValue":1250.5,"createdAt":"2025-06-01T00:00:00.000Z","lastStatusChangeAt":"2025-06-03T04:55:17.355Z"})).unwrap();
         let deal = to_deal(&won, &[]).unwrap();
         assert_eq!(deal.amount, Some(Decimal::new(12_505, 1)));
-        assert_eq!(deal.close_date.unwrap().to_rfc3339(), "2025-06-03T04:55:17.355+00:00");
+        assert_eq!(
+            deal.close_date.unwrap().to_rfc3339(),
+            "2025-06-03T04:55:17.355+00:00"
+        );
     }
 }

@@ -5,8 +5,8 @@ use super::errors::{ErrorBody, HubSpotError, Retry, classify};
 use super::wire::{
     CrmObject, CrmRecord, PipelineList, SearchBody, SearchPage, SearchRequest, WirePipeline,
 };
-use crate::connectors::retry::{Backoff, retry_after};
 use crate::connectors::oauth::{OAuthCredentials, OAuthSession, TokenPair};
+use crate::connectors::retry::{Backoff, retry_after};
 use omnify_core::Secret;
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
@@ -108,7 +108,9 @@ impl HubSpotClient {
         if let HubSpotAuth::PrivateApp(token) = &config.auth
             && token.is_empty()
         {
-            return Err(HubSpotError::Config("no access token configured".to_owned()));
+            return Err(HubSpotError::Config(
+                "no access token configured".to_owned(),
+            ));
         }
         if config.page_limit == 0 || config.page_limit > 200 {
             return Err(HubSpotError::Config(format!(
@@ -127,8 +129,8 @@ impl HubSpotClient {
                 if credentials.token_url.is_empty() {
                     credentials.token_url = format!("{base}/oauth/v3/token");
                 }
-                let session = OAuthSession::new(credentials, config.timeout)
-                    .map_err(HubSpotError::Config)?;
+                let session =
+                    OAuthSession::new(credentials, config.timeout).map_err(HubSpotError::Config)?;
                 Some(Arc::new(session))
             }
         };
@@ -183,10 +185,15 @@ impl HubSpotClient {
                 limit: self.config.page_limit.min(remaining as u32),
                 after: after.clone(),
             };
-            let body = serde_json::to_value(&body)
-                .map_err(|e| HubSpotError::Malformed(e.to_string()))?;
+            let body =
+                serde_json::to_value(&body).map_err(|e| HubSpotError::Malformed(e.to_string()))?;
             let page: SearchPage = self.send(Method::POST, &url, Some(&body)).await?;
-            tracing::debug!(object = object.as_str(), page_number, rows = page.results.len(), "hubspot page");
+            tracing::debug!(
+                object = object.as_str(),
+                page_number,
+                rows = page.results.len(),
+                "hubspot page"
+            );
             total = page.total.unwrap_or(total);
             records.extend(page.results);
             records.truncate(cap);
@@ -240,7 +247,9 @@ impl HubSpotClient {
             .map(|f| match (&f.value, &f.high_value, &f.values) {
                 (Some(v), Some(h), _) => format!("{} {} {v}..{h}", f.property_name, f.operator),
                 (Some(v), None, _) => format!("{} {} {v}", f.property_name, f.operator),
-                (None, _, Some(vs)) => format!("{} {} [{}]", f.property_name, f.operator, vs.join(",")),
+                (None, _, Some(vs)) => {
+                    format!("{} {} [{}]", f.property_name, f.operator, vs.join(","))
+                }
                 _ => format!("{} {}", f.property_name, f.operator),
             })
             .collect();
@@ -302,7 +311,10 @@ impl HubSpotClient {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| (HubSpotError::Malformed(e.to_string()), Retry::No));

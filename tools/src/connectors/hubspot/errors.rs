@@ -70,7 +70,11 @@ impl From<RefreshError> for HubSpotError {
     fn from(error: RefreshError) -> Self {
         match error {
             RefreshError::Rejected { error, description } => Self::ConnectionExpired {
-                message: if description.is_empty() { error } else { description },
+                message: if description.is_empty() {
+                    error
+                } else {
+                    description
+                },
             },
             RefreshError::Unavailable(status) => Self::Unavailable {
                 status,
@@ -139,7 +143,10 @@ pub(crate) fn classify(
             },
             Retry::No,
         ),
-        s if s >= 500 => (HubSpotError::Unavailable { status, message }, Retry::Backoff),
+        s if s >= 500 => (
+            HubSpotError::Unavailable { status, message },
+            Retry::Backoff,
+        ),
         _ => (HubSpotError::Api { status, message }, Retry::No),
     }
 }

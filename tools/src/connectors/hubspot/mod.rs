@@ -227,6 +227,9 @@ mod tests {
             to_deal(&cents, &[]).unwrap().amount,
             Some(Decimal::from_str("8420.55").unwrap())
         );
-        assert_eq!(parse_time("1749686400000"), parse_time("2025-06-12T00:00:00Z"));
+        assert_eq!(
+            parse_time("1749686400000"),
+            parse_time("2025-06-12T00:00:00Z")
+        );
     }
 }

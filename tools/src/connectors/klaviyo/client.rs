@@ -281,7 +281,9 @@ impl KlaviyoClient {
         let mut items = Vec::new();
         let mut url = first;
         for _ in 0..self.config.max_pages {
-            let page: ListPage = self.send(Method::GET, url.clone(), None, what, false).await?;
+            let page: ListPage = self
+                .send(Method::GET, url.clone(), None, what, false)
+                .await?;
             items.extend(page.data);
             match page.links.and_then(|l| l.next) {
                 Some(next) => url = self.next_url(&next)?,
@@ -364,13 +366,21 @@ impl KlaviyoClient {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| (KlaviyoError::Malformed(e.to_string()), Retry::No));
         }
         let document = serde_json::from_slice::<ErrorDocument>(&bytes).ok();
-        Err(classify(status.as_u16(), document, retry_after(&headers), what))
+        Err(classify(
+            status.as_u16(),
+            document,
+            retry_after(&headers),
+            what,
+        ))
     }
 
     fn transport_error(&self, error: reqwest::Error) -> (KlaviyoError, Retry) {

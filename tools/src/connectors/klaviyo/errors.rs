@@ -86,7 +86,9 @@ pub(crate) fn classify(
     retry_after: Option<Duration>,
     what: &str,
 ) -> (KlaviyoError, Retry) {
-    let first = body.and_then(|b| b.errors.into_iter().next()).unwrap_or_default();
+    let first = body
+        .and_then(|b| b.errors.into_iter().next())
+        .unwrap_or_default();
     let detail = match (first.detail.is_empty(), first.title.is_empty()) {
         (false, _) => first.detail,
         (true, false) => first.title,
@@ -129,7 +131,10 @@ mod tests {
     fn throttling_waits_for_retry_after_and_key_errors_say_reconnect() {
         let (error, retry) = classify(429, None, Some(Duration::from_secs(7)), "report");
         assert_eq!(retry, Retry::After(Duration::from_secs(7)));
-        assert_eq!(error.to_string(), "Klaviyo is rate-limiting requests; try again in 7 seconds");
+        assert_eq!(
+            error.to_string(),
+            "Klaviyo is rate-limiting requests; try again in 7 seconds"
+        );
         let (error, retry) = classify(401, None, None, "report");
         assert_eq!(retry, Retry::No);
         assert!(error.to_string().contains("reconnect Klaviyo"));

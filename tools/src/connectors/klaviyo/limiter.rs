@@ -116,7 +116,10 @@ mod tests {
         let short = Duration::from_secs(5);
         limiter.acquire(short).await.unwrap();
         limiter.acquire(short).await.unwrap();
-        assert_eq!(limiter.acquire(short).await.unwrap_err(), Duration::from_secs(59));
+        assert_eq!(
+            limiter.acquire(short).await.unwrap_err(),
+            Duration::from_secs(59)
+        );
         tokio::time::advance(Duration::from_secs(59)).await;
         assert_eq!(limiter.acquire(short).await.unwrap(), Duration::ZERO);
     }
@@ -144,6 +147,13 @@ mod tests {
             times.push(h.await.unwrap());
         }
         times.sort();
-        assert_eq!(times, [Duration::ZERO, Duration::from_secs(1), Duration::from_secs(2)]);
+        assert_eq!(
+            times,
+            [
+                Duration::ZERO,
+                Duration::from_secs(1),
+                Duration::from_secs(2)
+            ]
+        );
     }
 }

@@ -70,7 +70,11 @@ impl KlaviyoClient {
             campaigns.iter().map(|c| (c.id.as_str(), c)).collect();
         rows.iter()
             .map(|row| {
-                let id = row.groupings.get("campaign_id").cloned().unwrap_or_default();
+                let id = row
+                    .groupings
+                    .get("campaign_id")
+                    .cloned()
+                    .unwrap_or_default();
                 let campaign = by_id.get(id.as_str());
                 Ok(EmailCampaignStats {
                     platform: PLATFORM.to_owned(),
@@ -108,17 +112,25 @@ impl KlaviyoClient {
             let id = row.groupings.get("flow_id").cloned().unwrap_or_default();
             let channel = channel(row.groupings.get("send_channel"));
             let flow = by_id.get(id.as_str());
-            let entry = out.entry((id.clone(), channel)).or_insert_with(|| FlowStats {
-                platform: PLATFORM.to_owned(),
-                account_id: self.account_id().to_owned(),
-                name: flow.and_then(|f| f.text("name")).unwrap_or(id.as_str()).to_owned(),
-                status: flow.and_then(|f| f.text("status")).unwrap_or_default().to_owned(),
-                trigger: flow.and_then(|f| f.text("trigger_type")).map(str::to_owned),
-                flow_id: id.clone(),
-                channel,
-                metrics: MessageMetrics::default(),
-                currency: "USD".to_owned(),
-            });
+            let entry = out
+                .entry((id.clone(), channel))
+                .or_insert_with(|| FlowStats {
+                    platform: PLATFORM.to_owned(),
+                    account_id: self.account_id().to_owned(),
+                    name: flow
+                        .and_then(|f| f.text("name"))
+                        .unwrap_or(id.as_str())
+                        .to_owned(),
+                    status: flow
+                        .and_then(|f| f.text("status"))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    trigger: flow.and_then(|f| f.text("trigger_type")).map(str::to_owned),
+                    flow_id: id.clone(),
+                    channel,
+                    metrics: MessageMetrics::default(),
+                    currency: "USD".to_owned(),
+                });
             entry.metrics.add(&metrics(row)?);
         }
         Ok(out.into_values().collect())
@@ -143,6 +155,9 @@ mod tests {
         assert_eq!(m.opens, 123);
         assert_eq!(m.revenue, Decimal::from_str("1520.4").unwrap());
         assert_eq!(m.delivered, 0);
-        assert_eq!(channel(row.groupings.get("send_channel")), MessageChannel::Email);
+        assert_eq!(
+            channel(row.groupings.get("send_channel")),
+            MessageChannel::Email
+        );
     }
 }

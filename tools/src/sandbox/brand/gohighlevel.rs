@@ -87,11 +87,21 @@ fn ghl_id(rng: &mut SplitMix64) -> String {
 
 fn uuid(rng: &mut SplitMix64) -> String {
     let hex = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
-    format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
 }
 
 const PIPELINES: [(&str, &[&str]); 2] = [
-    ("Wholesale Inquiries", &["New inquiry", "Contacted", "Quote sent", "Negotiation"]),
+    (
+        "Wholesale Inquiries",
+        &["New inquiry", "Contacted", "Quote sent", "Negotiation"],
+    ),
     ("Events & Sponsorships", &["Lead", "Proposal", "Confirmed"]),
 ];
 
@@ -100,12 +110,29 @@ const FIRST: [&str; 12] = [
     "Finley", "Marlow",
 ];
 const LAST: [&str; 12] = [
-    "Whitaker", "Osei", "Lindgren", "Pereira", "Tanaka", "Holloway", "Baptiste", "Keller",
-    "Nguyen", "Rasmussen", "Caruso", "Abernathy",
+    "Whitaker",
+    "Osei",
+    "Lindgren",
+    "Pereira",
+    "Tanaka",
+    "Holloway",
+    "Baptiste",
+    "Keller",
+    "Nguyen",
+    "Rasmussen",
+    "Caruso",
+    "Abernathy",
 ];
 const SHOPS: [&str; 10] = [
-    "Peak Performance", "Wild Trails", "Canyon Outfitters", "Lakeside Sports", "Pine & Peak",
-    "Trailside Co-op", "Evergreen Outdoors", "Highline Hiking", "Riverbend Supply",
+    "Peak Performance",
+    "Wild Trails",
+    "Canyon Outfitters",
+    "Lakeside Sports",
+    "Pine & Peak",
+    "Trailside Co-op",
+    "Evergreen Outdoors",
+    "Highline Hiking",
+    "Riverbend Supply",
     "Glacier Gear",
 ];
 const SOURCES: [&str; 4] = ["fb form", "website", "trade show", "referral"];
@@ -124,7 +151,11 @@ pub fn generate(calendar: &Calendar, rng: &mut SplitMix64) -> GoHighLevelLocatio
             stages: stages
                 .iter()
                 .enumerate()
-                .map(|(i, s)| GhlStage { id: uuid(rng), name: (*s).to_owned(), position: i as i64 })
+                .map(|(i, s)| GhlStage {
+                    id: uuid(rng),
+                    name: (*s).to_owned(),
+                    position: i as i64,
+                })
                 .collect(),
         })
         .collect();
@@ -150,7 +181,10 @@ pub fn generate(calendar: &Calendar, rng: &mut SplitMix64) -> GoHighLevelLocatio
             vec!["retail".to_owned(), "newsletter".to_owned()]
         };
         let domain = if wholesale {
-            format!("{}.com", shop.to_ascii_lowercase().replace(['&', ' ', '-'], ""))
+            format!(
+                "{}.com",
+                shop.to_ascii_lowercase().replace(['&', ' ', '-'], "")
+            )
         } else {
             "gmail.com".to_owned()
         };
@@ -158,18 +192,36 @@ pub fn generate(calendar: &Calendar, rng: &mut SplitMix64) -> GoHighLevelLocatio
             id: ghl_id(rng),
             first_name: first.to_owned(),
             last_name: last.to_owned(),
-            email: format!("{}.{}{}@{domain}", first.to_ascii_lowercase(), last.to_ascii_lowercase(), i),
+            email: format!(
+                "{}.{}{}@{domain}",
+                first.to_ascii_lowercase(),
+                last.to_ascii_lowercase(),
+                i
+            ),
             phone: format!("+1720555{:04}", 1000 + i),
-            company_name: if wholesale { shop.to_owned() } else { String::new() },
+            company_name: if wholesale {
+                shop.to_owned()
+            } else {
+                String::new()
+            },
             source: source.to_owned(),
             tags,
             date_added,
-            utm_source: if source == "fb form" { "facebook".to_owned() } else { String::new() },
+            utm_source: if source == "fb form" {
+                "facebook".to_owned()
+            } else {
+                String::new()
+            },
         };
         // Two in three wholesale contacts became an opportunity; some event ones too.
-        let make_opp = (wholesale && rng.next_f64() < 0.66) || (!wholesale && rng.next_f64() < 0.15);
+        let make_opp =
+            (wholesale && rng.next_f64() < 0.66) || (!wholesale && rng.next_f64() < 0.15);
         if make_opp {
-            let pipeline = if wholesale { &pipelines[0] } else { &pipelines[1] };
+            let pipeline = if wholesale {
+                &pipelines[0]
+            } else {
+                &pipelines[1]
+            };
             let cents = if wholesale {
                 (rng.uniform(1_500.0, 18_000.0) / 25.0).round() as i64 * 2_500
             } else {
@@ -189,7 +241,10 @@ pub fn generate(calendar: &Calendar, rng: &mut SplitMix64) -> GoHighLevelLocatio
                 };
                 (status, pipeline.stages.len() - 1)
             } else {
-                ("open", ((age.max(0) as f64 / cycle as f64) * pipeline.stages.len() as f64) as usize)
+                (
+                    "open",
+                    ((age.max(0) as f64 / cycle as f64) * pipeline.stages.len() as f64) as usize,
+                )
             };
             let stage = stage.min(pipeline.stages.len() - 1);
             let last_status_change_at = if status == "open" {
@@ -238,15 +293,25 @@ mod tests {
     #[test]
     fn an_older_crm_with_closed_and_open_opportunities() {
         let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let calendar = Calendar { start: end - Duration::days(399), end };
+        let calendar = Calendar {
+            start: end - Duration::days(399),
+            end,
+        };
         let l = generate(&calendar, &mut SplitMix64::for_stream(42, "gohighlevel"));
         assert_eq!(l.contacts.len(), 220);
         assert!(l.opportunities.len() > 80, "{}", l.opportunities.len());
         for status in ["open", "won", "lost", "abandoned"] {
-            assert!(l.opportunities.iter().any(|o| o.status == status), "{status}");
+            assert!(
+                l.opportunities.iter().any(|o| o.status == status),
+                "{status}"
+            );
         }
         let half = calendar.start + Duration::days(200);
-        let early = l.contacts.iter().filter(|c| c.date_added.date_naive() < half).count();
+        let early = l
+            .contacts
+            .iter()
+            .filter(|c| c.date_added.date_naive() < half)
+            .count();
         assert!(early > l.contacts.len() * 6 / 10, "front-loaded: {early}");
         for o in &l.opportunities {
             assert!(o.status == "open" || o.last_status_change_at.date_naive() <= end);

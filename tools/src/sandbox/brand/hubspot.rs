@@ -130,13 +130,28 @@ const STAGES: [(&str, &str, &str); 7] = [
 
 const OWNERS: [(&str, &str, &str, &str); 3] = [
     ("51234561", "Dana", "Whitfield", "dana@trailheadsupply.com"),
-    ("51234562", "Marcus", "Oyelaran", "marcus@trailheadsupply.com"),
+    (
+        "51234562",
+        "Marcus",
+        "Oyelaran",
+        "marcus@trailheadsupply.com",
+    ),
     ("51234563", "Priya", "Raman", "priya@trailheadsupply.com"),
 ];
 
 const RETAILER_FIRST: [&str; 12] = [
-    "Summit", "Ridgeline", "Basecamp", "Cascade", "Granite", "Timberline", "Alpine", "Switchback",
-    "Backcountry", "Red Rock", "Northwoods", "Blue Ridge",
+    "Summit",
+    "Ridgeline",
+    "Basecamp",
+    "Cascade",
+    "Granite",
+    "Timberline",
+    "Alpine",
+    "Switchback",
+    "Backcountry",
+    "Red Rock",
+    "Northwoods",
+    "Blue Ridge",
 ];
 const RETAILER_SECOND: [&str; 5] = [
     "Outfitters",
@@ -164,21 +179,25 @@ const FIRST_NAMES: [&str; 16] = [
     "Elliot", "Sasha", "Drew", "Kendall", "Reese", "Emerson",
 ];
 const LAST_NAMES: [&str; 16] = [
-    "Nakamura", "Alvarez", "Bennett", "Okafor", "Lindqvist", "Haddad", "Moreau", "Kowalski",
-    "Delgado", "Fitzgerald", "Brennan", "Castillo", "Novak", "Sato", "Marsh", "Ibarra",
+    "Nakamura",
+    "Alvarez",
+    "Bennett",
+    "Okafor",
+    "Lindqvist",
+    "Haddad",
+    "Moreau",
+    "Kowalski",
+    "Delgado",
+    "Fitzgerald",
+    "Brennan",
+    "Castillo",
+    "Novak",
+    "Sato",
+    "Marsh",
+    "Ibarra",
 ];
-const JOB_TITLES: [&str; 4] = [
-    "Buyer",
-    "Owner",
-    "Purchasing Manager",
-    "Store Manager",
-];
-const DEAL_KINDS: [&str; 4] = [
-    "opening order",
-    "re-order",
-    "preorder",
-    "holiday order",
-];
+const JOB_TITLES: [&str; 4] = ["Buyer", "Owner", "Purchasing Manager", "Store Manager"];
+const DEAL_KINDS: [&str; 4] = ["opening order", "re-order", "preorder", "holiday order"];
 
 /// Retailers in the portal.
 const COMPANY_COUNT: usize = 48;
@@ -425,7 +444,11 @@ mod tests {
             if d.is_won() || d.is_lost() {
                 assert!(d.close_date.date_naive() <= calendar.end);
             }
-            assert!((250_000..=4_000_000).contains(&d.amount_cents), "{}", d.amount_cents);
+            assert!(
+                (250_000..=4_000_000).contains(&d.amount_cents),
+                "{}",
+                d.amount_cents
+            );
             assert!(p.company(&d.company_id).is_some());
         }
         assert!(p.contacts.iter().any(|c| c.lifecycle_stage == "customer"));

@@ -114,7 +114,12 @@ const FLOWS: [FlowPlan; 4] = [
             ("Welcome 2 - Our story", "email", 0.86),
             ("Welcome 3 - Best sellers", "email", 0.78),
         ],
-        response: Response { open: 0.56, click: 0.061, conversion: 0.013, order_value: 104.0 },
+        response: Response {
+            open: 0.56,
+            click: 0.061,
+            conversion: 0.013,
+            order_value: 104.0,
+        },
     },
     FlowPlan {
         name: "Abandoned Cart",
@@ -126,7 +131,12 @@ const FLOWS: [FlowPlan; 4] = [
             ("Cart SMS - Still thinking?", "sms", 0.35),
             ("Cart 2 - Free shipping ends", "email", 0.7),
         ],
-        response: Response { open: 0.52, click: 0.083, conversion: 0.036, order_value: 128.0 },
+        response: Response {
+            open: 0.52,
+            click: 0.083,
+            conversion: 0.036,
+            order_value: 128.0,
+        },
     },
     FlowPlan {
         name: "Post-Purchase",
@@ -137,7 +147,12 @@ const FLOWS: [FlowPlan; 4] = [
             ("Thanks - Care guide", "email", 1.0),
             ("Review request", "email", 0.92),
         ],
-        response: Response { open: 0.61, click: 0.042, conversion: 0.009, order_value: 86.0 },
+        response: Response {
+            open: 0.61,
+            click: 0.042,
+            conversion: 0.009,
+            order_value: 86.0,
+        },
     },
     FlowPlan {
         name: "Win-Back",
@@ -148,7 +163,12 @@ const FLOWS: [FlowPlan; 4] = [
             ("We miss you - 15% off", "email", 1.0),
             ("Last chance - 15% off", "email", 0.88),
         ],
-        response: Response { open: 0.34, click: 0.021, conversion: 0.007, order_value: 97.0 },
+        response: Response {
+            open: 0.34,
+            click: 0.021,
+            conversion: 0.007,
+            order_value: 97.0,
+        },
     },
 ];
 
@@ -187,7 +207,13 @@ fn season(date: NaiveDate) -> f64 {
     }
 }
 
-fn sample(rng: &mut SplitMix64, recipients: u64, channel: &str, r: &Response, lift: f64) -> SendStats {
+fn sample(
+    rng: &mut SplitMix64,
+    recipients: u64,
+    channel: &str,
+    r: &Response,
+    lift: f64,
+) -> SendStats {
     let delivered_share = if channel == "sms" { 0.97 } else { 0.985 };
     let n = rng.noise(0.004);
     let delivered = rng.round_count(recipients as f64 * delivered_share * n);
@@ -197,7 +223,11 @@ fn sample(rng: &mut SplitMix64, recipients: u64, channel: &str, r: &Response, li
         let n = rng.noise(0.06);
         rng.round_count(delivered as f64 * r.open * n)
     };
-    let click = if channel == "sms" { r.click * 1.6 } else { r.click };
+    let click = if channel == "sms" {
+        r.click * 1.6
+    } else {
+        r.click
+    };
     let n = rng.noise(0.12);
     let clicks = rng.round_count(delivered as f64 * click * lift.sqrt() * n);
     let n = rng.noise(0.2);
@@ -245,7 +275,8 @@ pub fn generate(calendar: &Calendar, rng: &mut SplitMix64) -> KlaviyoAccount {
         let lift = season(date);
         for (flow, plan) in flows.iter().zip(&FLOWS) {
             let weekday = plan.weekday[date.weekday().num_days_from_monday() as usize];
-            let entrants = plan.daily * weekday * (0.9 + 0.2 * progress) * lift.sqrt() * rng.noise(0.15);
+            let entrants =
+                plan.daily * weekday * (0.9 + 0.2 * progress) * lift.sqrt() * rng.noise(0.15);
             for (message, (_, _, share)) in flow.messages.iter().zip(plan.messages) {
                 let recipients = rng.round_count(entrants * share);
                 if recipients == 0 {
@@ -276,9 +307,19 @@ pub fn generate(calendar: &Calendar, rng: &mut SplitMix64) -> KlaviyoAccount {
             };
             let recipients = (list * rng.noise(0.03)).round() as u64;
             let response = if channel == "email" {
-                Response { open: 0.43, click: 0.019, conversion: 0.0016, order_value: 118.0 }
+                Response {
+                    open: 0.43,
+                    click: 0.019,
+                    conversion: 0.0016,
+                    order_value: 118.0,
+                }
             } else {
-                Response { open: 0.0, click: 0.048, conversion: 0.0042, order_value: 109.0 }
+                Response {
+                    open: 0.0,
+                    click: 0.048,
+                    conversion: 0.0042,
+                    order_value: 109.0,
+                }
             };
             let theme = EMAIL_THEMES[campaigns.len() % EMAIL_THEMES.len()];
             let name = match (channel, lift > 1.5) {
@@ -327,18 +368,29 @@ mod tests {
     #[test]
     fn campaigns_and_flows_are_plausible_with_a_weekly_rhythm() {
         let end = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let calendar = Calendar { start: end - Duration::days(399), end };
+        let calendar = Calendar {
+            start: end - Duration::days(399),
+            end,
+        };
         let k = generate(&calendar, &mut SplitMix64::for_stream(42, "klaviyo"));
         let email = k.campaigns.iter().filter(|c| c.channel == "email").count();
         let sms = k.campaigns.len() - email;
         assert!(email > 100 && sms > 20, "{email} {sms}");
         for c in &k.campaigns {
             let s = &c.stats;
-            assert!(s.delivered <= s.recipients && s.opens_unique <= s.delivered && s.clicks_unique <= s.delivered);
+            assert!(
+                s.delivered <= s.recipients
+                    && s.opens_unique <= s.delivered
+                    && s.clicks_unique <= s.delivered
+            );
         }
         let cart = k.flows.iter().find(|f| f.name == "Abandoned Cart").unwrap();
         let by_weekday = |w: Weekday| -> u64 {
-            k.flow_days.iter().filter(|d| d.flow_id == cart.id && d.date.weekday() == w).map(|d| d.stats.recipients).sum()
+            k.flow_days
+                .iter()
+                .filter(|d| d.flow_id == cart.id && d.date.weekday() == w)
+                .map(|d| d.stats.recipients)
+                .sum()
         };
         assert!(by_weekday(Weekday::Sun) as f64 > by_weekday(Weekday::Wed) as f64 * 1.3);
         assert!(k.flow_days.iter().any(|d| d.channel == "sms"));

@@ -21,7 +21,9 @@ pub(crate) fn money(cents: i64) -> Value {
 pub(crate) fn contact(location: &GoHighLevelLocation, c: &GhlContact) -> Value {
     let mut attributions = Vec::new();
     if !c.utm_source.is_empty() {
-        attributions.push(json!({"utmSource": c.utm_source, "utmCampaign": "wholesale-2025", "isFirst": true}));
+        attributions.push(
+            json!({"utmSource": c.utm_source, "utmCampaign": "wholesale-2025", "isFirst": true}),
+        );
     }
     json!({
         "id": c.id,

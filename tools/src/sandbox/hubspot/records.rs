@@ -1,8 +1,6 @@
 //! The brand's portal as HubSpot records: every property a string, as on the wire.
 
-use crate::sandbox::brand::hubspot::{
-    HubSpotCompany, HubSpotContact, HubSpotDeal, HubSpotPortal,
-};
+use crate::sandbox::brand::hubspot::{HubSpotCompany, HubSpotContact, HubSpotDeal, HubSpotPortal};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -41,7 +39,9 @@ fn props(pairs: Vec<(&str, String)>) -> BTreeMap<String, String> {
 
 pub(crate) fn deal(deal: &HubSpotDeal, edit: Option<&DealEdit>) -> Record {
     // Modified a day after creation, or at the close, whichever is later.
-    let mut updated_at = deal.close_date.max(deal.created_at + chrono::Duration::days(1));
+    let mut updated_at = deal
+        .close_date
+        .max(deal.created_at + chrono::Duration::days(1));
     let mut stage = deal.stage_id.clone();
     let mut amount_text = amount(deal.amount_cents);
     let mut close = deal.close_date;
@@ -128,7 +128,13 @@ pub(crate) fn default_properties(object: &str) -> &'static [&'static str] {
             "lastmodifieddate",
             "lastname",
         ],
-        "companies" => &["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
+        "companies" => &[
+            "createdate",
+            "domain",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+            "name",
+        ],
         _ => &[
             "amount",
             "closedate",

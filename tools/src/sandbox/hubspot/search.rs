@@ -68,7 +68,10 @@ fn compare(a: &str, b: &str) -> Ordering {
 
 impl WireFilter {
     fn matches(&self, record: &Record) -> Result<bool, HubSpotFailure> {
-        let actual = record.properties.get(&self.property_name).filter(|v| !v.is_empty());
+        let actual = record
+            .properties
+            .get(&self.property_name)
+            .filter(|v| !v.is_empty());
         let value = self.value.as_ref().map(text);
         let need_value = || {
             value.clone().ok_or_else(|| {
@@ -103,16 +106,20 @@ impl WireFilter {
             }
             "BETWEEN" => {
                 let low = need_value()?;
-                let high = self.high_value.as_ref().map(text).ok_or_else(|| {
-                    HubSpotFailure::validation("BETWEEN needs a highValue")
-                })?;
+                let high = self
+                    .high_value
+                    .as_ref()
+                    .map(text)
+                    .ok_or_else(|| HubSpotFailure::validation("BETWEEN needs a highValue"))?;
                 actual.is_some_and(|a| {
                     compare(a, &low) != Ordering::Less && compare(a, &high) != Ordering::Greater
                 })
             }
             "IN" | "NOT_IN" => {
                 let found = actual.is_some_and(|a| {
-                    self.values.iter().any(|v| compare(a, &text(v)) == Ordering::Equal)
+                    self.values
+                        .iter()
+                        .any(|v| compare(a, &text(v)) == Ordering::Equal)
                 });
                 (self.operator == "IN") == found
             }
@@ -143,7 +150,9 @@ pub(crate) fn search(
         ));
     }
     if body.filter_groups.iter().any(|g| g.filters.len() > 10) {
-        return Err(HubSpotFailure::validation("At most 10 filters per filterGroup"));
+        return Err(HubSpotFailure::validation(
+            "At most 10 filters per filterGroup",
+        ));
     }
     let limit = body.limit.unwrap_or(10);
     if limit == 0 || limit > MAX_LIMIT {
@@ -153,9 +162,9 @@ pub(crate) fn search(
     }
     let offset = match &body.after {
         None => 0,
-        Some(v) => text(v).parse::<usize>().map_err(|_| {
-            HubSpotFailure::validation(format!("after must be a number, got {v}"))
-        })?,
+        Some(v) => text(v)
+            .parse::<usize>()
+            .map_err(|_| HubSpotFailure::validation(format!("after must be a number, got {v}")))?,
     };
     if offset >= MAX_RESULTS {
         return Err(HubSpotFailure::validation(
@@ -201,7 +210,10 @@ pub(crate) fn search(
         let (property, descending) = match sort {
             Value::String(s) => (s.trim_start_matches('-').to_owned(), s.starts_with('-')),
             other => (
-                other["propertyName"].as_str().unwrap_or("hs_object_id").to_owned(),
+                other["propertyName"]
+                    .as_str()
+                    .unwrap_or("hs_object_id")
+                    .to_owned(),
                 other["direction"].as_str() == Some("DESCENDING"),
             ),
         };
@@ -216,7 +228,10 @@ pub(crate) fn search(
     let total = kept.len();
     let end = (offset + limit).min(total).min(MAX_RESULTS);
     let wanted: Vec<String> = if body.properties.is_empty() {
-        default_properties(object).iter().map(|p| (*p).to_owned()).collect()
+        default_properties(object)
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect()
     } else {
         body.properties.clone()
     };
@@ -228,7 +243,8 @@ pub(crate) fn search(
         .collect();
     let mut page = json!({ "total": total, "results": results });
     if end < total.min(MAX_RESULTS) {
-        page["paging"] = json!({"next": {"after": end.to_string(), "link": format!("?after={end}")}});
+        page["paging"] =
+            json!({"next": {"after": end.to_string(), "link": format!("?after={end}")}});
     }
     Ok(page)
 }
@@ -237,7 +253,12 @@ pub(crate) fn search(
 /// unknown properties come back as null, as on the real API.
 pub(crate) fn render(record: &Record, wanted: &[String]) -> Value {
     let mut properties = serde_json::Map::new();
-    let always = ["hs_object_id", "createdate", "hs_lastmodifieddate", "lastmodifieddate"];
+    let always = [
+        "hs_object_id",
+        "createdate",
+        "hs_lastmodifieddate",
+        "lastmodifieddate",
+    ];
     for name in wanted.iter().map(String::as_str).chain(always) {
         if let Some(value) = record.properties.get(name) {
             properties.insert(name.to_owned(), json!(value));

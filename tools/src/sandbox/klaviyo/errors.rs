@@ -16,16 +16,38 @@ pub(crate) struct KlaviyoFailure {
 }
 
 impl KlaviyoFailure {
-    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, title, detail: detail.into(), pointer: None, retry_after_secs: None }
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            pointer: None,
+            retry_after_secs: None,
+        }
     }
 
     pub(crate) fn not_authenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "not_authenticated", "Authentication credentials were not provided.", "Missing or invalid private key.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "not_authenticated",
+            "Authentication credentials were not provided.",
+            "Missing or invalid private key.",
+        )
     }
 
     pub(crate) fn permission_denied() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "permission_denied", "You do not have permission to perform this action.", "This API key is missing required scopes.")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            "You do not have permission to perform this action.",
+            "This API key is missing required scopes.",
+        )
     }
 
     pub(crate) fn invalid(detail: impl Into<String>, pointer: Option<&str>) -> Self {
@@ -52,7 +74,12 @@ impl KlaviyoFailure {
     }
 
     pub(crate) fn server_error() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "error", "A server error occurred.", "Service temporarily unavailable.")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "error",
+            "A server error occurred.",
+            "Service temporarily unavailable.",
+        )
     }
 }
 
@@ -74,7 +101,9 @@ impl IntoResponse for KlaviyoFailure {
             HeaderValue::from_static("application/vnd.api+json"),
         );
         if let Some(secs) = self.retry_after_secs {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

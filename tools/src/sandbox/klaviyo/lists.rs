@@ -75,7 +75,13 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
 
 /// One page of `items` per `page[size]` (default and max given) and `page[cursor]`.
 /// `url` is this request's full URL, to build `links.next` from.
-pub(crate) fn page(items: Vec<Value>, params: &[(String, String)], url: &str, default_size: usize, max_size: usize) -> Result<Value, KlaviyoFailure> {
+pub(crate) fn page(
+    items: Vec<Value>,
+    params: &[(String, String)],
+    url: &str,
+    default_size: usize,
+    max_size: usize,
+) -> Result<Value, KlaviyoFailure> {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let size = match get("page[size]") {
         None => default_size,
@@ -91,18 +97,27 @@ pub(crate) fn page(items: Vec<Value>, params: &[(String, String)], url: &str, de
     };
     let offset = match get("page[cursor]") {
         None => 0,
-        Some(c) => decode_cursor(c).ok_or_else(|| KlaviyoFailure::invalid("Invalid page cursor", None))?,
+        Some(c) => {
+            decode_cursor(c).ok_or_else(|| KlaviyoFailure::invalid("Invalid page cursor", None))?
+        }
     };
     let total = items.len();
     let end = (offset + size).min(total);
-    let data: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+    let data: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(end.saturating_sub(offset))
+        .collect();
     let mut links = json!({"self": url});
     if end < total {
         let pairs: Vec<(String, String)> = params
             .iter()
             .filter(|(k, _)| k != "page[cursor]")
             .cloned()
-            .chain(std::iter::once(("page[cursor]".to_owned(), encode_cursor(end))))
+            .chain(std::iter::once((
+                "page[cursor]".to_owned(),
+                encode_cursor(end),
+            )))
             .collect();
         let base = url.split('?').next().unwrap_or(url);
         if let Ok(next) = reqwest::Url::parse_with_params(base, &pairs) {

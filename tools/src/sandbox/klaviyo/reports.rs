@@ -44,7 +44,12 @@ struct Request {
     channel: Option<String>,
 }
 
-fn parse(kind: Report, body: &Value, account: &KlaviyoAccount, today: NaiveDate) -> Result<Request, KlaviyoFailure> {
+fn parse(
+    kind: Report,
+    body: &Value,
+    account: &KlaviyoAccount,
+    today: NaiveDate,
+) -> Result<Request, KlaviyoFailure> {
     let data = &body["data"];
     if data["type"].as_str() != Some(kind.resource_type()) {
         return Err(KlaviyoFailure::invalid(
@@ -55,7 +60,12 @@ fn parse(kind: Report, body: &Value, account: &KlaviyoAccount, today: NaiveDate)
     let attributes = &data["attributes"];
     let statistics: Vec<String> = attributes["statistics"]
         .as_array()
-        .ok_or_else(|| KlaviyoFailure::invalid("statistics is required", Some("/data/attributes/statistics")))?
+        .ok_or_else(|| {
+            KlaviyoFailure::invalid(
+                "statistics is required",
+                Some("/data/attributes/statistics"),
+            )
+        })?
         .iter()
         .filter_map(|s| s.as_str().map(str::to_owned))
         .collect();
@@ -86,8 +96,15 @@ fn parse(kind: Report, body: &Value, account: &KlaviyoAccount, today: NaiveDate)
             .strip_prefix("last_")
             .and_then(|k| k.strip_suffix("_days"))
             .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(|| KlaviyoFailure::invalid(format!("Unknown timeframe key {key}"), Some("/data/attributes/timeframe/key")))?;
-        let start = (today - Duration::days(days)).and_time(chrono::NaiveTime::MIN).and_utc();
+            .ok_or_else(|| {
+                KlaviyoFailure::invalid(
+                    format!("Unknown timeframe key {key}"),
+                    Some("/data/attributes/timeframe/key"),
+                )
+            })?;
+        let start = (today - Duration::days(days))
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc();
         (start, today.and_time(chrono::NaiveTime::MIN).and_utc())
     } else {
         let time = |name: &str| {
@@ -116,10 +133,20 @@ fn parse(kind: Report, body: &Value, account: &KlaviyoAccount, today: NaiveDate)
             f.strip_prefix("equals(send_channel,")
                 .and_then(|r| r.strip_suffix(')'))
                 .map(|c| c.trim_matches(|ch| ch == '"' || ch == '\'').to_owned())
-                .ok_or_else(|| KlaviyoFailure::invalid(format!("Unsupported filter {f}"), Some("/data/attributes/filter")))?,
+                .ok_or_else(|| {
+                    KlaviyoFailure::invalid(
+                        format!("Unsupported filter {f}"),
+                        Some("/data/attributes/filter"),
+                    )
+                })?,
         ),
     };
-    Ok(Request { statistics, start, end, channel })
+    Ok(Request {
+        statistics,
+        start,
+        end,
+        channel,
+    })
 }
 
 #[derive(Default)]
@@ -166,7 +193,10 @@ impl Totals {
                 if self.delivered == 0 {
                     json!(0.0)
                 } else {
-                    json!(((self.value_cents as f64 / 100.0 / self.delivered as f64) * 100.0).round() / 100.0)
+                    json!(
+                        ((self.value_cents as f64 / 100.0 / self.delivered as f64) * 100.0).round()
+                            / 100.0
+                    )
                 }
             }
             _ => Value::Null,
@@ -174,20 +204,40 @@ impl Totals {
     }
 }
 
-pub(crate) fn run(kind: Report, body: &Value, account: &KlaviyoAccount, today: NaiveDate, self_link: &str) -> Result<Value, KlaviyoFailure> {
+pub(crate) fn run(
+    kind: Report,
+    body: &Value,
+    account: &KlaviyoAccount,
+    today: NaiveDate,
+    self_link: &str,
+) -> Result<Value, KlaviyoFailure> {
     let request = parse(kind, body, account, today)?;
     let mut groups: BTreeMap<(String, String, String), Totals> = BTreeMap::new();
     let wanted_channel = |c: &str| request.channel.as_deref().is_none_or(|w| w == c);
     match kind {
         Report::Campaigns => {
-            for c in account.campaigns.iter().filter(|c| c.send_time >= request.start && c.send_time <= request.end && wanted_channel(&c.channel)) {
-                groups.entry((c.id.clone(), c.message_id.clone(), c.channel.clone())).or_default().add(&c.stats);
+            for c in account.campaigns.iter().filter(|c| {
+                c.send_time >= request.start
+                    && c.send_time <= request.end
+                    && wanted_channel(&c.channel)
+            }) {
+                groups
+                    .entry((c.id.clone(), c.message_id.clone(), c.channel.clone()))
+                    .or_default()
+                    .add(&c.stats);
             }
         }
         Report::Flows => {
             let (first, last) = (request.start.date_naive(), request.end.date_naive());
-            for d in account.flow_days.iter().filter(|d| d.date >= first && d.date <= last && wanted_channel(&d.channel)) {
-                groups.entry((d.flow_id.clone(), d.message_id.clone(), d.channel.clone())).or_default().add(&d.stats);
+            for d in account
+                .flow_days
+                .iter()
+                .filter(|d| d.date >= first && d.date <= last && wanted_channel(&d.channel))
+            {
+                groups
+                    .entry((d.flow_id.clone(), d.message_id.clone(), d.channel.clone()))
+                    .or_default()
+                    .add(&d.stats);
             }
         }
     }
