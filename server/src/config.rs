@@ -161,6 +161,10 @@ pub struct PlatformSettings {
     /// `api_version` is Klaviyo's dated `revision` header.
     pub klaviyo: ApiSettings,
     pub gohighlevel: ApiSettings,
+    /// `api_version` is the `LinkedIn-Version` month (YYYYMM).
+    pub linkedin: ApiSettings,
+    /// The Analytics API; the Data API is at www.googleapis.com.
+    pub youtube: ApiSettings,
 }
 
 /// Where a platform's real API is, for stored connections; versions expire, so they
@@ -217,6 +221,16 @@ impl Default for PlatformSettings {
                 base_url: "https://services.leadconnectorhq.com".into(),
                 api_version: "2021-07-28".into(),
                 token_url: String::new(),
+            },
+            linkedin: ApiSettings {
+                base_url: "https://api.linkedin.com/rest".into(),
+                api_version: "202603".into(),
+                token_url: "https://www.linkedin.com/oauth/v2/accessToken".into(),
+            },
+            youtube: ApiSettings {
+                base_url: "https://youtubeanalytics.googleapis.com".into(),
+                api_version: "v2".into(),
+                token_url: "https://oauth2.googleapis.com/token".into(),
             },
         }
     }
@@ -421,7 +435,12 @@ impl Settings {
             None => figment = figment.merge(Toml::file("omnify.toml")),
         }
         figment
-            .merge(Env::prefixed("OMNIFY_").split("__"))
+            // `OMNIFY_TEST_…` variables configure the test suites, not the server.
+            .merge(
+                Env::prefixed("OMNIFY_")
+                    .filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_"))
+                    .split("__"),
+            )
             .extract()
             .map_err(Box::new)
     }
@@ -461,6 +480,7 @@ mod tests {
             )?;
             jail.set_env("OMNIFY_SERVER__PORT", "9100");
             jail.set_env("OMNIFY_LLM__API_KEY", "sk-test");
+            jail.set_env("OMNIFY_TEST_DATABASE_URL", "postgres://ignored");
             let s = Settings::load(None).unwrap();
             assert_eq!(s.server.port, 9100);
             assert_eq!(s.llm.model, "gpt-4.1");

@@ -22,7 +22,7 @@ use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
 use omnify_tools::{
     AttributionSummaryTool, Brand, ClientDirectory, EmailPerformanceTool, PerformanceTool,
-    PipelineSummaryTool, PlatformClients, SearchCrmTool, StoreSalesTool, SubscriptionMetricsTool,
+    PipelineSummaryTool, PlatformClients, SearchCrmTool, StoreSalesTool, SubscriptionMetricsTool, YouTubeStatsTool,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The ad platforms `get_marketing_performance` reads; it is offered when any is connected.
-const AD_PLATFORMS: [&str; 5] = ["meta", "google_ads", "tiktok", "linkedin", "youtube"];
+const AD_PLATFORMS: [&str; 4] = ["meta", "google_ads", "tiktok", "linkedin"];
 
 /// Everything the server runs with, minus the listener (shared with `omnify ask`).
 pub struct Runtime {
@@ -115,6 +115,11 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     tools.register(
         Arc::new(EmailPerformanceTool::new(directory.clone())),
         &["klaviyo"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(YouTubeStatsTool::new(directory.clone())),
+        &["youtube"],
         UserRole::Member,
     );
     tools.register(

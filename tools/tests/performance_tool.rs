@@ -405,7 +405,7 @@ fn the_spec_describes_the_arguments_and_lists_every_known_ad_platform() {
     let p = &spec.parameters["properties"];
     assert_eq!(
         p["platform"]["enum"],
-        json!(["all", "meta", "google_ads", "tiktok", "linkedin", "youtube"])
+        json!(["all", "meta", "google_ads", "tiktok", "linkedin"])
     );
     assert_eq!(
         p["level"]["enum"],

@@ -7,9 +7,10 @@ use omnify_tools::connectors::Detail;
 use omnify_tools::sandbox::RunningSandbox;
 use omnify_tools::{
     GoHighLevelClient, GoHighLevelConfig, GoogleAdsClient, GoogleAdsConfig, HubSpotClient,
-    HubSpotConfig, KlaviyoClient, KlaviyoConfig, MetaAdsClient, MetaConfig, OAuthCredentials,
-    PlatformClients, ShopifyClient, ShopifyConfig, StripeClient, StripeConfig, TikTokClient,
-    TikTokConfig, TokenListener, TripleWhaleClient, TripleWhaleConfig,
+    HubSpotConfig, KlaviyoClient, KlaviyoConfig, LinkedInClient, LinkedInConfig, MetaAdsClient,
+    MetaConfig, OAuthCredentials, PlatformClients, ShopifyClient, ShopifyConfig, StripeClient,
+    StripeConfig, TikTokClient, TikTokConfig, TokenListener, TripleWhaleClient, TripleWhaleConfig,
+    YouTubeClient, YouTubeConfig,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -56,6 +57,8 @@ pub trait PlatformConnector: Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct Endpoints {
     pub api: String,
+    /// A second API root, for platforms split in two (YouTube's Data API).
+    pub secondary: Option<String>,
     /// The OAuth token endpoint, for platforms that refresh tokens.
     pub token: Option<String>,
 }
@@ -202,6 +205,7 @@ impl PlatformConnector for Meta {
         let endpoints = Endpoints {
             api: sandbox.meta_base_url(),
             token: None,
+            secondary: None,
         };
         (account, token_credentials("access_token", token), endpoints)
     }
@@ -276,6 +280,7 @@ impl PlatformConnector for GoogleAds {
         let endpoints = Endpoints {
             api: sandbox.google_ads_base_url(),
             token: Some(sandbox.google_token_url()),
+            secondary: None,
         };
         (account, creds, endpoints)
     }
@@ -326,6 +331,7 @@ impl PlatformConnector for TikTok {
         let endpoints = Endpoints {
             api: sandbox.tiktok_base_url(),
             token: None,
+            secondary: None,
         };
         (account, token_credentials("access_token", token), endpoints)
     }
@@ -401,6 +407,7 @@ macro_rules! simple_connector {
                     Endpoints {
                         api: $url,
                         token: None,
+                        secondary: None,
                     },
                 )
             }
@@ -493,6 +500,7 @@ macro_rules! crm_connector {
                     Endpoints {
                         api: $url,
                         token: None,
+                        secondary: None,
                     },
                 )
             }
@@ -567,7 +575,148 @@ impl PlatformConnector for Klaviyo {
             Endpoints {
                 api: sandbox.klaviyo_base_url(),
                 token: None,
+                secondary: None,
             },
+        )
+    }
+}
+
+const OAUTH_FIELDS: &[&str] = &["client_id", "client_secret", "refresh_token"];
+
+/// LinkedIn rotates the refresh token on every refresh: the connection's listener
+/// stores each new one, or the next start would hold a dead token.
+pub struct LinkedIn {
+    pub settings: crate::config::ApiSettings,
+}
+
+#[async_trait]
+impl PlatformConnector for LinkedIn {
+    fn key(&self) -> &'static str {
+        "linkedin"
+    }
+    fn display_name(&self) -> &'static str {
+        "LinkedIn Ads"
+    }
+    fn required_fields(&self) -> &'static [&'static str] {
+        OAUTH_FIELDS
+    }
+    fn add_client(
+        &self,
+        clients: &mut PlatformClients,
+        account_id: &str,
+        credentials: &Credentials,
+        ctx: &BuildContext,
+    ) -> Result<(), ConnectError> {
+        let oauth = oauth(
+            credentials,
+            "LinkedIn Ads",
+            ctx.token_url(&self.settings.token_url),
+            ctx,
+        )?;
+        let mut config = LinkedInConfig::new(oauth, account_id);
+        config.base_url = ctx.api(&self.settings.base_url).to_string();
+        if !self.settings.api_version.is_empty() {
+            config.api_version = self.settings.api_version.clone();
+        }
+        let client =
+            LinkedInClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        clients.ads_mut().insert(Arc::new(client));
+        Ok(())
+    }
+    async fn test(
+        &self,
+        clients: &PlatformClients,
+        today: chrono::NaiveDate,
+    ) -> Result<(), String> {
+        test_ad_platform(clients, self.key(), today).await
+    }
+    fn sandbox(&self, sandbox: &RunningSandbox, _token: &str) -> (String, Credentials, Endpoints) {
+        let mut creds = token_credentials(
+            "refresh_token",
+            &sandbox.linkedin().oauth().current_refresh_token(),
+        );
+        creds.insert("client_id".into(), "sandbox-client".into());
+        creds.insert("client_secret".into(), "sandbox-secret".into());
+        let endpoints = Endpoints {
+            api: sandbox.linkedin_base_url(),
+            token: Some(sandbox.linkedin_token_url()),
+            secondary: None,
+        };
+        (
+            omnify_tools::sandbox::brand::linkedin::ACCOUNT_ID.to_string(),
+            creds,
+            endpoints,
+        )
+    }
+}
+
+pub struct YouTube {
+    pub analytics: crate::config::ApiSettings,
+    pub data_base_url: String,
+}
+
+#[async_trait]
+impl PlatformConnector for YouTube {
+    fn key(&self) -> &'static str {
+        "youtube"
+    }
+    fn display_name(&self) -> &'static str {
+        "YouTube"
+    }
+    fn required_fields(&self) -> &'static [&'static str] {
+        OAUTH_FIELDS
+    }
+    fn add_client(
+        &self,
+        clients: &mut PlatformClients,
+        account_id: &str,
+        credentials: &Credentials,
+        ctx: &BuildContext,
+    ) -> Result<(), ConnectError> {
+        let oauth = oauth(
+            credentials,
+            "YouTube",
+            ctx.token_url(&self.analytics.token_url),
+            ctx,
+        )?;
+        let mut config = YouTubeConfig::new(oauth, account_id);
+        config.analytics_base_url = ctx.api(&self.analytics.base_url).to_string();
+        config.data_base_url = ctx
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.secondary.clone())
+            .unwrap_or_else(|| self.data_base_url.clone());
+        let client =
+            YouTubeClient::new(config).map_err(|e| ConnectError::Invalid(e.to_string()))?;
+        clients.insert("youtube", Arc::new(client));
+        Ok(())
+    }
+    async fn test(
+        &self,
+        clients: &PlatformClients,
+        today: chrono::NaiveDate,
+    ) -> Result<(), String> {
+        let c = clients
+            .get::<YouTubeClient>("youtube")
+            .ok_or("YouTube is not connected")?;
+        c.daily(yesterday(today))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    fn sandbox(&self, sandbox: &RunningSandbox, token: &str) -> (String, Credentials, Endpoints) {
+        let mut creds = token_credentials("refresh_token", token);
+        creds.insert("client_id".into(), "sandbox".into());
+        creds.insert("client_secret".into(), "sandbox".into());
+        let endpoints = Endpoints {
+            api: sandbox.youtube_analytics_base_url(),
+            token: Some(sandbox.google_token_url()),
+            secondary: Some(sandbox.youtube_data_base_url()),
+        };
+        (
+            omnify_tools::sandbox::brand::youtube::CHANNEL_ID.to_string(),
+            creds,
+            endpoints,
         )
     }
 }
@@ -606,6 +755,13 @@ pub fn all(settings: &crate::config::Settings) -> Vec<Arc<dyn PlatformConnector>
         }),
         Arc::new(GoHighLevel {
             settings: p.gohighlevel.clone(),
+        }),
+        Arc::new(LinkedIn {
+            settings: p.linkedin.clone(),
+        }),
+        Arc::new(YouTube {
+            analytics: p.youtube.clone(),
+            data_base_url: "https://www.googleapis.com".into(),
         }),
     ]
 }

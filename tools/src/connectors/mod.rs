@@ -31,7 +31,8 @@ pub const KNOWN_AD_PLATFORMS: &[(&str, &str)] = &[
     ("google_ads", "Google Ads"),
     ("tiktok", "TikTok Ads"),
     ("linkedin", "LinkedIn Ads"),
-    ("youtube", "YouTube Ads"),
+    // Not YouTube: its ads are Google Ads video campaigns, and its own numbers (views,
+    // watch time) have their own tool.
 ];
 
 /// How detailed the daily rows should be.

@@ -104,6 +104,12 @@ pub(crate) fn score(message: &str, tool: &ToolSpec, today: NaiveDate) -> u32 {
     if (has("date_range") || has("since")) && dates::parse_range(message, today).is_some() {
         fit += SCHEMA_FIT_WEIGHT;
     }
+    // A tool made for one platform (`get_youtube_channel_stats`) is the one to use when
+    // the message names that platform, even though platform words are not topics.
+    let named = words(message);
+    if name_stems.iter().any(|n| extract::is_platform_word(n) && named.iter().any(|w| stem(w) == *n)) {
+        fit += KEYWORD_WEIGHT;
+    }
 
     keyword_score + name_score + description_score + fit
 }

@@ -240,10 +240,10 @@ impl YouTubeClient {
     pub async fn videos(&self, ids: &[String]) -> Result<Vec<VideoInfo>, YouTubeError> {
         let mut videos = Vec::new();
         for chunk in ids.chunks(MAX_IDS_PER_CALL) {
+            // No `maxResults`: YouTube does not take it together with `id`.
             let params = [
                 ("part", "snippet,statistics".to_owned()),
                 ("id", chunk.join(",")),
-                ("maxResults", MAX_IDS_PER_CALL.to_string()),
             ];
             let list: VideoList = self.get(&self.videos_url, &params).await?;
             for item in list.items {
