@@ -22,7 +22,8 @@ use omnify_tools::sandbox::brand::BrandConfig;
 use omnify_tools::sandbox::{RunningSandbox, spawn as spawn_sandbox};
 use omnify_tools::{
     AttributionSummaryTool, Brand, ClientDirectory, EmailPerformanceTool, PerformanceTool,
-    PipelineSummaryTool, PlatformClients, SearchCrmTool, StoreSalesTool, SubscriptionMetricsTool, YouTubeStatsTool,
+    PipelineSummaryTool, PlatformClients, SearchCrmTool, StoreSalesTool, SubscriptionMetricsTool,
+    YouTubeStatsTool,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;

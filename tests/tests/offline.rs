@@ -234,9 +234,21 @@ async fn linkedin_and_youtube_are_answered_from_their_emulators() {
     let call = &r.body["tool_calls"][0];
     assert_eq!(call["arguments"]["platform"], "linkedin", "{:?}", r.body);
     assert_eq!(call["ok"], true, "{call}");
-    let r = app.chat("how is our YouTube channel doing this month?").await;
+    let r = app
+        .chat("how is our YouTube channel doing this month?")
+        .await;
     let calls = r.body["tool_calls"].as_array().unwrap();
-    let yt = calls.iter().find(|c| c["name"] == "get_youtube_channel_stats").unwrap_or_else(|| panic!("{calls:?}"));
+    let yt = calls
+        .iter()
+        .find(|c| c["name"] == "get_youtube_channel_stats")
+        .unwrap_or_else(|| panic!("{calls:?}"));
     assert_eq!(yt["ok"], true, "{yt}");
-    assert!(r.body["reply"].as_str().unwrap().contains("reported by Google Ads"), "{:?}", r.body);
+    assert!(
+        r.body["reply"]
+            .as_str()
+            .unwrap()
+            .contains("reported by Google Ads"),
+        "{:?}",
+        r.body
+    );
 }

@@ -107,7 +107,10 @@ pub(crate) fn score(message: &str, tool: &ToolSpec, today: NaiveDate) -> u32 {
     // A tool made for one platform (`get_youtube_channel_stats`) is the one to use when
     // the message names that platform, even though platform words are not topics.
     let named = words(message);
-    if name_stems.iter().any(|n| extract::is_platform_word(n) && named.iter().any(|w| stem(w) == *n)) {
+    if name_stems
+        .iter()
+        .any(|n| extract::is_platform_word(n) && named.iter().any(|w| stem(w) == *n))
+    {
         fit += KEYWORD_WEIGHT;
     }
 
