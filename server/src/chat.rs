@@ -104,6 +104,20 @@ pub async fn run_stored(
     } = turn;
     let lock = state.turn_locks.get(conversation_id);
     let _turn = lock.lock().await;
+    // Recovery at start-up and a live request can both reach an old message: whoever
+    // gets the lock second finds it answered and leaves it.
+    if first_message.is_none() && !state.store.is_pending(message_id).await? {
+        return Ok(match state.store.reply_to(message_id).await? {
+            Some(reply) => Answer::AlreadyAnswered {
+                conversation_id: conversation_id.to_string(),
+                message_id: reply.id,
+                reply: reply.text,
+            },
+            None => Answer::InProgress {
+                conversation_id: conversation_id.to_string(),
+            },
+        });
+    }
     // A conversation that just started is with the bot; any other may have been handed over.
     if first_message.is_none()
         && state.store.conversation_mode(conversation_id).await? != ConversationMode::Bot
@@ -168,8 +182,9 @@ async fn relay_to_expert(
 }
 
 /// Answer what a previous process stored but never answered (it stopped mid-turn).
-pub async fn resume_pending(state: AppState) {
-    let pending = match state.store.pending_inbound(1000).await {
+/// `started_us`: when this process started serving; newer messages are live requests.
+pub async fn resume_pending(state: AppState, started_us: i64) {
+    let pending = match state.store.pending_inbound(started_us, 1000).await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "cannot list pending messages");

@@ -26,6 +26,8 @@ pub struct Settings {
     /// OAuth apps by platform key, for the "connect with OAuth" flow.
     pub oauth: HashMap<String, OAuthApp>,
     pub escalation: EscalationSettings,
+    /// When an expert must approve a write action on top of the user.
+    pub approvals: omnify_agent::approvals::ThresholdConfig,
     pub bench: BenchSettings,
 }
 
@@ -287,6 +289,7 @@ impl Default for Settings {
             secrets: SecretSettings::default(),
             oauth: HashMap::new(),
             escalation: EscalationSettings::default(),
+            approvals: Default::default(),
             bench: BenchSettings::default(),
         }
     }

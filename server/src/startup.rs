@@ -11,8 +11,10 @@ use crate::fixed_tool::FixedResultTool;
 use crate::hub::ConversationHub;
 use crate::state::{AppState, TurnLocks};
 use anyhow::Context;
+use omnify_agent::approvals::{ApprovalDesk, ProposalTool};
 use omnify_agent::escalation::{EscalateTool, EscalationDesk};
 use omnify_agent::{Agent, PriceTable, ToolRegistry, TurnLimits, UserRole};
+use omnify_core::WriteAction;
 use omnify_core::{ChatModel, Secret};
 use omnify_llm::offline::OfflineModel;
 use omnify_llm::openai::RetryPolicy;
@@ -25,6 +27,7 @@ use omnify_tools::{
     PipelineSummaryTool, PlatformClients, SearchCrmTool, StoreSalesTool, SubscriptionMetricsTool,
     YouTubeStatsTool,
 };
+use omnify_tools::{ChangeBudgetAction, PauseCampaignAction};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,6 +132,27 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         UserRole::Visitor,
     );
 
+    let approvals = Arc::new(ApprovalDesk::new(
+        Arc::new(store.clone()),
+        vec![
+            Arc::new(ChangeBudgetAction::new(directory.clone())),
+            Arc::new(PauseCampaignAction::new(directory.clone())),
+        ],
+    ));
+    let actions: [Arc<dyn WriteAction>; 2] = [
+        Arc::new(ChangeBudgetAction::new(directory.clone())),
+        Arc::new(PauseCampaignAction::new(directory.clone())),
+    ];
+    for action in actions {
+        let proposal =
+            ProposalTool::new(action, Arc::new(store.clone()), settings.approvals.clone());
+        tools.register(
+            Arc::new(proposal),
+            omnify_tools::actions::WRITABLE_PLATFORMS,
+            UserRole::Member,
+        );
+    }
+
     let agent = Agent::new(
         build_model(&settings)?,
         Arc::new(store.clone()),
@@ -142,7 +166,8 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
             max_output_tokens: settings.agent.max_output_tokens,
         },
         Some(desk.clone()),
-    )?;
+    )?
+    .with_approvals(approvals.clone());
     let state = AppState {
         limiter: Arc::new(RateLimiter::new(settings.server.rate_limit_per_minute)),
         settings,
@@ -152,6 +177,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         turn_locks: Arc::new(TurnLocks::default()),
         desk,
         hub: Arc::new(ConversationHub::default()),
+        approvals,
         key_cache: Arc::new(TtlCache::new(Duration::from_secs(30), 10_000)),
         tenant_names: Arc::new(TtlCache::new(Duration::from_secs(300), 10_000)),
     };
@@ -286,7 +312,11 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        tokio::spawn(crate::chat::resume_pending(self.runtime.state.clone()));
+        let started_us = chrono::Utc::now().timestamp_micros();
+        tokio::spawn(crate::chat::resume_pending(
+            self.runtime.state.clone(),
+            started_us,
+        ));
         tokio::spawn(crate::escalations::watch_slas(self.runtime.state.clone()));
         let app = api::router(self.runtime.state.clone());
         axum::serve(self.listener, app)

@@ -30,6 +30,8 @@ pub struct AppState {
     pub desk: Arc<EscalationDesk>,
     /// Live delivery of expert messages and hand-offs to watching sockets.
     pub hub: Arc<ConversationHub>,
+    /// Proposed write actions: confirm, approve, execute once, audit.
+    pub approvals: Arc<omnify_agent::approvals::ApprovalDesk>,
     /// Who API keys belong to, by the key's SHA-256 (at most 30 s stale).
     pub key_cache: Arc<TtlCache<String, ApiKeyIdentity>>,
     /// Tenants' names for the system prompt.

@@ -236,6 +236,9 @@ async fn context_too_long_trims_history_and_retries_once() {
             Reply::text("third answer"),
         ]),
         tweak: Some(Box::new(|s| {
+            // No platforms, so the tool schemas (which always fit) stay small and the
+            // history is what the window squeezes.
+            s.demo.sandbox = false;
             s.llm.context_window = 3000;
             s.agent.max_output_tokens = 200;
         })),

@@ -47,6 +47,13 @@ async fn a_message_left_pending_is_answered_after_a_restart() {
         "the pending message was answered: {history:?}"
     );
     assert!(history[1].text.contains("Meta Ads"), "{}", history[1].text);
-    assert!(second.store.pending_inbound(10).await.unwrap().is_empty());
+    assert!(
+        second
+            .store
+            .pending_inbound(i64::MAX, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     drop(keep);
 }

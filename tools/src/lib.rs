@@ -6,6 +6,7 @@
 //! - [`sandbox`]: a seeded synthetic brand and local HTTP emulators of the platform APIs.
 //! - [`money`]: exact parsing of the money formats the platforms send.
 
+pub mod actions;
 pub mod attribution_summary;
 pub mod connections;
 pub mod connectors;
@@ -20,6 +21,7 @@ pub mod store_sales;
 pub mod subscription_metrics;
 pub mod youtube_stats;
 
+pub use actions::{ChangeBudgetAction, PauseCampaignAction};
 pub use attribution_summary::AttributionSummaryTool;
 pub use connections::{ClientDirectory, PlatformClients, SharedClients};
 pub use connectors::gohighlevel::{GoHighLevelClient, GoHighLevelConfig, GoHighLevelError};

@@ -5,6 +5,7 @@
 //! model steps and concurrent tool calls until the model answers, within bounds on
 //! steps, tokens and wall time. Everything it did is persisted in one transaction.
 
+pub mod approvals;
 mod budget;
 pub mod escalation;
 mod history;

@@ -1,5 +1,6 @@
 //! One turn: model steps and tool calls until the model answers, within bounds.
 
+use crate::approvals::ApprovalDesk;
 use crate::budget::TokenCounter;
 use crate::escalation::{EscalationDesk, policy};
 use crate::history;
@@ -83,6 +84,8 @@ pub struct Agent {
     model: Arc<dyn ChatModel>,
     /// Hands conversations to experts; `None` where no escalation is set up.
     desk: Option<Arc<EscalationDesk>>,
+    /// Confirms and runs proposed write actions.
+    approvals: Option<Arc<ApprovalDesk>>,
     store: Arc<dyn ConversationStore>,
     tools: ToolRegistry,
     prompts: Prompts,
@@ -109,6 +112,7 @@ impl Agent {
         Ok(Self {
             model,
             desk,
+            approvals: None,
             store,
             tools,
             prompts: Prompts::new().map_err(|e| TurnError::Prompt(e.to_string()))?,
@@ -116,6 +120,12 @@ impl Agent {
             limits,
             tokens: TokenCounter::new(),
         })
+    }
+
+    /// Let users confirm or cancel proposed write actions in the conversation.
+    pub fn with_approvals(mut self, approvals: Arc<ApprovalDesk>) -> Self {
+        self.approvals = Some(approvals);
+        self
     }
 
     pub fn model(&self) -> &dyn ChatModel {
@@ -170,6 +180,13 @@ impl Agent {
             ),
         };
         let mut tenant = input.tenant.clone();
+        if let (Some(approvals), None) = (&self.approvals, &input.first_message)
+            && let Some(outcome) = self
+                .answer_proposal(approvals, input, &stored, &emit)
+                .await?
+        {
+            return Ok(outcome);
+        }
         if let Some(desk) = &self.desk {
             // What experts decided in this conversation binds the bot from then on.
             if input.first_message.is_none() {
@@ -391,6 +408,60 @@ impl Agent {
              messages on to them.",
             trigger.reason
         );
+        self.reply_without_model(input, reply, "policy", emit)
+            .await
+            .map(Some)
+    }
+
+    /// When the user answers a pending proposal ("confirm", "cancel"), act on it
+    /// instead of running the model.
+    async fn answer_proposal(
+        &self,
+        approvals: &ApprovalDesk,
+        input: &TurnInput,
+        stored: &[StoredMessage],
+        emit: &(dyn Fn(OutboundEvent) + Send + Sync),
+    ) -> Result<Option<TurnOutcome>, TurnError> {
+        let Some(pending) = approvals
+            .store()
+            .proposed_action_for(&input.conversation_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(message) = stored.iter().rev().find(|m| m.role == MessageRole::User) else {
+            return Ok(None);
+        };
+        let Some(agree) = crate::approvals::desk::reads_as_decision(&message.text) else {
+            return Ok(None);
+        };
+        let actor = input.user_id.clone().unwrap_or_else(|| "user".into());
+        let outcome = if agree {
+            approvals
+                .confirm(&input.tenant_id, &pending.id, &actor)
+                .await
+        } else {
+            approvals
+                .cancel(&input.tenant_id, &pending.id, &actor)
+                .await
+        };
+        let reply = match outcome {
+            Ok(a) => crate::approvals::desk::status_sentence(&a),
+            Err(e) => format!("I couldn't do that: {e}."),
+        };
+        self.reply_without_model(input, reply, "approvals", emit)
+            .await
+            .map(Some)
+    }
+
+    /// Store and stream a reply that no model wrote (a hand-off notice, a decision).
+    async fn reply_without_model(
+        &self,
+        input: &TurnInput,
+        reply: String,
+        source: &str,
+        emit: &(dyn Fn(OutboundEvent) + Send + Sync),
+    ) -> Result<TurnOutcome, TurnError> {
         emit(OutboundEvent::Delta {
             text: reply.clone(),
         });
@@ -406,7 +477,7 @@ impl Agent {
         let usage = TurnUsage {
             conversation_id: input.conversation_id.clone(),
             message_id: reply_id.clone(),
-            model: "policy".into(),
+            model: source.into(),
             prompt_tokens: 0,
             completion_tokens: 0,
             cost_usd: 0.0,
@@ -419,12 +490,12 @@ impl Agent {
             message_id: reply_id.clone(),
             reply: reply.clone(),
         });
-        Ok(Some(TurnOutcome {
+        Ok(TurnOutcome {
             message_id: reply_id,
             reply,
             tool_calls: Vec::new(),
             usage,
-        }))
+        })
     }
 
     fn assemble(&self, system: &str, past: Vec<ChatMessage>, budget: usize) -> Vec<ChatMessage> {

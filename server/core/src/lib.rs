@@ -4,6 +4,7 @@
 //! these traits (an OpenAI-compatible model, a SQL store, platform connectors…) into
 //! one `AppState`; tests wire the doubles from the `test-utils` feature instead.
 
+pub mod action;
 pub mod channel;
 pub mod conversation;
 pub mod escalation;
@@ -15,6 +16,7 @@ pub mod tool;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 
+pub use action::{ActionStatus, ActionStore, PendingAction, ProposedChange, WriteAction};
 pub use channel::{Channel, ChannelError, OutboundEvent};
 pub use conversation::{
     ChannelKind, ConversationMode, InboundMessage, MessageRole, StoredMessage, ToolCallRecord,

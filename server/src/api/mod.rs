@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, limits and the JSON error shape.
 
+pub mod actions;
 pub mod auth;
 pub mod chat;
 pub mod connections;
@@ -43,6 +44,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/oauth/{platform}/callback", get(oauth::callback))
         .route("/api/v1/experts", post(experts::create_expert))
+        .route("/api/v1/actions/{id}", get(actions::get_action))
+        .route("/api/v1/actions/{id}/confirm", post(actions::confirm))
+        .route("/api/v1/actions/{id}/cancel", post(actions::cancel))
+        .route("/api/v1/audit", get(actions::audit))
+        .route("/api/v1/expert/actions", get(actions::awaiting))
+        .route(
+            "/api/v1/expert/actions/{id}/approve",
+            post(actions::approve),
+        )
+        .route("/api/v1/expert/actions/{id}/reject", post(actions::reject))
         .route("/api/v1/expert/queue", get(experts::queue))
         .route(
             "/api/v1/expert/status",

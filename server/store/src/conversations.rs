@@ -101,14 +101,35 @@ impl SqlStore {
         row.as_ref().map(message_from_row).transpose()
     }
 
+    /// Whether a user message still waits for its answer (not answered, failed or
+    /// relayed to an expert meanwhile).
+    pub async fn is_pending(&self, message_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT status FROM messages WHERE id = $1")
+            .bind(message_id)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(match row {
+            Some(r) => r.try_get::<String, _>("status").map_err(db)? == PENDING,
+            None => false,
+        })
+    }
+
     /// User messages still waiting for an answer, oldest first.
-    pub async fn pending_inbound(&self, limit: i64) -> Result<Vec<PendingInbound>, StoreError> {
+    /// Only messages stored before `before_us` count: newer ones belong to requests
+    /// being answered right now.
+    pub async fn pending_inbound(
+        &self,
+        before_us: i64,
+        limit: i64,
+    ) -> Result<Vec<PendingInbound>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.id, m.conversation_id, c.tenant_id, c.channel, c.conversation_key, m.author, m.body \
              FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-             WHERE m.status = $1 ORDER BY m.created_at LIMIT $2",
+             WHERE m.status = $1 AND m.created_at < $2 ORDER BY m.created_at LIMIT $3",
         )
         .bind(PENDING)
+        .bind(before_us)
         .bind(limit)
         .fetch_all(&self.pool)
         .await

@@ -5,6 +5,7 @@
 //! placeholders (both backends accept them). Schema changes live in `migrations/` and
 //! are applied at start-up and by `omnify migrate`.
 
+mod actions;
 mod connections;
 mod conversations;
 mod escalations;
@@ -12,6 +13,7 @@ mod migrate;
 pub mod secret_box;
 mod tenants;
 
+pub use actions::AuditEntry;
 pub use connections::{ConnectionInfo, SealedConnection};
 pub use conversations::{ConversationInfo, PendingInbound};
 pub use escalations::{EscalationEvent, NewExpertToken};

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "escalations",
         include_str!("../migrations/0003_escalations.sql"),
     ),
+    (4, "actions", include_str!("../migrations/0004_actions.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {

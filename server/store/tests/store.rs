@@ -237,7 +237,7 @@ on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
     else {
         panic!("expected new")
     };
-    assert_eq!(store.pending_inbound(10).await.unwrap().len(), 1);
+    assert_eq!(store.pending_inbound(i64::MAX, 10).await.unwrap().len(), 1);
     let reply = StoredMessage {
         id: "r1".into(),
         conversation_id: conversation_id.clone(),
@@ -282,7 +282,11 @@ on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
     );
     assert_eq!(store.usage_of("r1").await.unwrap().unwrap(), usage);
     assert!(
-        store.pending_inbound(10).await.unwrap().is_empty(),
+        store
+            .pending_inbound(i64::MAX, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "answered messages are not pending"
     );
     assert_eq!(
@@ -308,7 +312,13 @@ on_every_backend!(a_failed_turn_is_marked_and_explained, |store| {
         .mark_failed(&message_id, &conversation_id, "the model is unavailable")
         .await
         .unwrap();
-    assert!(store.pending_inbound(10).await.unwrap().is_empty());
+    assert!(
+        store
+            .pending_inbound(i64::MAX, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let history = store.history(&conversation_id).await.unwrap();
     assert_eq!(history[1].role, MessageRole::System);
     assert_eq!(history[1].text, "the model is unavailable");

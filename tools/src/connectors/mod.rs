@@ -69,6 +69,52 @@ pub trait AdPlatform: Send + Sync {
         range: DateRange,
         detail: Detail,
     ) -> Result<PlatformReport, ToolError>;
+
+    /// Campaigns with their daily budgets, for proposing changes. Platforms without
+    /// write support say so.
+    async fn campaign_budgets(&self) -> Result<Vec<CampaignBudget>, ToolError> {
+        Err(ToolError::Failed(format!(
+            "changing {} campaigns is not supported yet",
+            self.display_name()
+        )))
+    }
+
+    /// Set a campaign's daily budget. Only the approvals desk calls this.
+    async fn set_daily_budget(
+        &self,
+        campaign: &CampaignBudget,
+        amount: rust_decimal::Decimal,
+    ) -> Result<(), ToolError> {
+        let _ = (campaign, amount);
+        Err(ToolError::Failed(format!(
+            "changing {} budgets is not supported yet",
+            self.display_name()
+        )))
+    }
+
+    /// Pause a campaign. Only the approvals desk calls this.
+    async fn pause_campaign(&self, campaign: &CampaignBudget) -> Result<(), ToolError> {
+        let _ = campaign;
+        Err(ToolError::Failed(format!(
+            "pausing {} campaigns is not supported yet",
+            self.display_name()
+        )))
+    }
+}
+
+/// A campaign and its daily budget, as a write action sees it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CampaignBudget {
+    pub id: String,
+    pub name: String,
+    /// e.g. ACTIVE, ENABLED, ENABLE.
+    pub status: String,
+    /// `None` for campaigns without a daily budget (lifetime or ad-set budgets).
+    pub daily_budget: Option<rust_decimal::Decimal>,
+    pub currency: String,
+    /// What the platform's mutation addresses when it is not the campaign id
+    /// (Google Ads' campaign budget resource).
+    pub budget_ref: Option<String>,
 }
 
 /// The ad platforms a tenant has connected, keyed by [`AdPlatform::key`].

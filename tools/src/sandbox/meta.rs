@@ -7,12 +7,16 @@ pub mod faults;
 mod insights;
 mod paging;
 mod request;
+mod writes;
 
 use crate::sandbox::brand::Brand;
+use crate::sandbox::campaign_changes::{CampaignChange, CampaignChanges};
+use axum::Form;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use errors::GraphError;
 use faults::FaultQueue;
@@ -32,6 +36,16 @@ pub struct RecordedRequest {
     pub bearer: bool,
 }
 
+/// A `POST /{object_id}` the emulator received, whatever its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedWrite {
+    pub object_id: String,
+    /// Form fields in the order sent, `access_token` left out.
+    pub fields: Vec<(String, String)>,
+    /// Whether it was applied (false when faulted, unauthorized or invalid).
+    pub applied: bool,
+}
+
 /// Handle to a running Meta emulator; clones share state.
 #[derive(Clone)]
 pub struct MetaEmulator {
@@ -44,6 +58,8 @@ struct EmulatorState {
     faults: FaultQueue,
     requests: AtomicU64,
     log: Mutex<Vec<RecordedRequest>>,
+    changes: CampaignChanges,
+    writes: Mutex<Vec<RecordedWrite>>,
 }
 
 impl MetaEmulator {
@@ -55,6 +71,8 @@ impl MetaEmulator {
                 faults: FaultQueue::default(),
                 requests: AtomicU64::new(0),
                 log: Mutex::new(Vec::new()),
+                changes: CampaignChanges::default(),
+                writes: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -64,6 +82,7 @@ impl MetaEmulator {
         Router::new()
             .route("/{version}/{account}/insights", get(insights_handler))
             .route("/{version}/{account}/campaigns", get(campaigns_handler))
+            .route("/{version}/{object_id}", post(write_handler))
             .with_state(self.clone())
     }
 
@@ -90,6 +109,22 @@ impl MetaEmulator {
         self.lock_log().clear();
     }
 
+    /// Every `POST /{object_id}` received, oldest first, faulted and refused ones
+    /// included (see [`RecordedWrite::applied`]).
+    pub fn writes(&self) -> Vec<RecordedWrite> {
+        self.lock_writes().clone()
+    }
+
+    /// Budget and status changes applied so far, oldest first. Budgets are in major
+    /// units (the brand's account is USD; Meta's wire value is 100 times this).
+    pub fn changes(&self) -> Vec<CampaignChange> {
+        self.state.changes.log()
+    }
+
+    fn lock_writes(&self) -> std::sync::MutexGuard<'_, Vec<RecordedWrite>> {
+        self.state.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn brand(&self) -> &Arc<Brand> {
         &self.state.brand
     }
@@ -98,16 +133,75 @@ impl MetaEmulator {
         self.state.log.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The steps every endpoint shares: count, fault, authenticate, resolve the
-    /// account, then produce rows and page them.
+    /// The steps every read shares: count, fault, authenticate, resolve the account,
+    /// then produce rows and page them.
     async fn serve(
         &self,
         uri: &OriginalUri,
         headers: &HeaderMap,
         params: Vec<(String, String)>,
         (version, account): (String, String),
-        rows: fn(&Brand, &GraphRequest) -> Result<Vec<Value>, GraphError>,
+        rows: impl FnOnce(&Self, &GraphRequest) -> Result<Vec<Value>, GraphError>,
     ) -> Response {
+        let (n, request) = self.receive(uri, headers, params);
+        let result = match self.check(&request, &version).await {
+            Err(error) => Err(error),
+            Ok(()) if account != self.state.brand.meta.account_id => {
+                Err(GraphError::unknown_object(&account))
+            }
+            Ok(()) => rows(self, &request).and_then(|rows| paging::page(rows, &request)),
+        };
+        Self::respond(n, result)
+    }
+
+    /// `POST /{object_id}`: the same faults, auth and version checks as reads, then
+    /// the write applied to the campaign changes. Every attempt is logged.
+    async fn write(
+        &self,
+        uri: &OriginalUri,
+        headers: &HeaderMap,
+        query: Vec<(String, String)>,
+        (version, object_id): (String, String),
+        form: Result<Vec<(String, String)>, String>,
+    ) -> Response {
+        let body = form.as_ref().map(Vec::as_slice).unwrap_or_default();
+        // Meta reads parameters from the query string and the form body alike.
+        let params: Vec<(String, String)> = query.iter().chain(body).cloned().collect();
+        let fields: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k != "access_token")
+            .cloned()
+            .collect();
+        let (n, request) = self.receive(uri, headers, params);
+        let result = match self.check(&request, &version).await {
+            Err(error) => Err(error),
+            Ok(()) => match &form {
+                Err(rejection) => Err(GraphError::invalid_parameter(format!(
+                    "(#100) Could not read the form body: {rejection}"
+                ))),
+                Ok(_) => writes::apply(
+                    &self.state.brand.meta,
+                    &self.state.changes,
+                    &object_id,
+                    &fields,
+                ),
+            },
+        };
+        self.lock_writes().push(RecordedWrite {
+            object_id,
+            fields,
+            applied: result.is_ok(),
+        });
+        Self::respond(n, result)
+    }
+
+    /// Counts and logs a request.
+    fn receive(
+        &self,
+        uri: &OriginalUri,
+        headers: &HeaderMap,
+        params: Vec<(String, String)>,
+    ) -> (u64, GraphRequest) {
         let n = self.state.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let request = GraphRequest::new(&uri.0, headers, params);
         self.lock_log().push(RecordedRequest {
@@ -118,31 +212,11 @@ impl MetaEmulator {
                 .unwrap_or_default(),
             bearer: request.bearer_present(),
         });
-        let trace_id = paging::encode_cursor(1_000_000 + n as usize);
-        match self.answer(&request, &version, &account, rows).await {
-            Ok(body) => {
-                let mut response = (StatusCode::OK, Json(body)).into_response();
-                // Usage header real clients watch to slow down before a hard limit.
-                let usage = format!(
-                    "{{\"acc_id_util_pct\":{:.2},\"reset_time_duration\":0,\"ads_api_access_tier\":\"standard_access\"}}",
-                    (n % 100) as f64
-                );
-                if let Ok(value) = HeaderValue::from_str(&usage) {
-                    response.headers_mut().insert("x-ad-account-usage", value);
-                }
-                response
-            }
-            Err(error) => error.into_response(trace_id),
-        }
+        (n, request)
     }
 
-    async fn answer(
-        &self,
-        request: &GraphRequest,
-        version: &str,
-        account: &str,
-        rows: fn(&Brand, &GraphRequest) -> Result<Vec<Value>, GraphError>,
-    ) -> Result<Value, GraphError> {
+    /// Any queued fault, then the token and the version.
+    async fn check(&self, request: &GraphRequest, version: &str) -> Result<(), GraphError> {
         match self.state.faults.take() {
             Some(Fault::UserRequestLimit) => {
                 return Err(GraphError::rate_limited(
@@ -179,11 +253,26 @@ impl MetaEmulator {
                 "(#2635) Unknown or unsupported API version {version}"
             )));
         }
-        let brand = &self.state.brand;
-        if account != brand.meta.account_id {
-            return Err(GraphError::unknown_object(account));
+        Ok(())
+    }
+
+    /// Meta's success (with the usage header) or error shape for request number `n`.
+    fn respond(n: u64, result: Result<Value, GraphError>) -> Response {
+        match result {
+            Ok(body) => {
+                let mut response = (StatusCode::OK, Json(body)).into_response();
+                // Usage header real clients watch to slow down before a hard limit.
+                let usage = format!(
+                    "{{\"acc_id_util_pct\":{:.2},\"reset_time_duration\":0,\"ads_api_access_tier\":\"standard_access\"}}",
+                    (n % 100) as f64
+                );
+                if let Ok(value) = HeaderValue::from_str(&usage) {
+                    response.headers_mut().insert("x-ad-account-usage", value);
+                }
+                response
+            }
+            Err(error) => error.into_response(paging::encode_cursor(1_000_000 + n as usize)),
         }
-        paging::page(rows(brand, request)?, request)
     }
 }
 
@@ -203,7 +292,9 @@ async fn insights_handler(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     emulator
-        .serve(&uri, &headers, params, path, insights::rows)
+        .serve(&uri, &headers, params, path, |this, request| {
+            insights::rows(&this.state.brand, request)
+        })
         .await
 }
 
@@ -215,6 +306,20 @@ async fn campaigns_handler(
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     emulator
-        .serve(&uri, &headers, params, path, campaigns::rows)
+        .serve(&uri, &headers, params, path, |this, request| {
+            campaigns::rows(&this.state.brand, &this.state.changes, request)
+        })
         .await
+}
+
+async fn write_handler(
+    State(emulator): State<MetaEmulator>,
+    Path(path): Path<(String, String)>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let form = form.map(|Form(fields)| fields).map_err(|e| e.body_text());
+    emulator.write(&uri, &headers, query, path, form).await
 }

@@ -13,7 +13,7 @@ pub use client::{GOOGLE_TOKEN_URL, GoogleAdsClient, GoogleAdsConfig, ReportLevel
 pub use errors::GoogleAdsError;
 pub use wire::{CampaignInfo, ReportRow};
 
-use crate::connectors::{AdPlatform, Detail, PlatformReport};
+use crate::connectors::{AdPlatform, CampaignBudget, Detail, PlatformReport};
 use crate::model::CampaignDay;
 use async_trait::async_trait;
 use omnify_core::{DateRange, ToolError};
@@ -86,5 +86,42 @@ impl AdPlatform for GoogleAdsClient {
                 Self::report_query(level, range)
             ),
         })
+    }
+
+    async fn campaign_budgets(&self) -> Result<Vec<CampaignBudget>, ToolError> {
+        let campaigns = self
+            .campaigns()
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))?;
+        Ok(campaigns
+            .into_iter()
+            .map(|c| CampaignBudget {
+                id: c.id,
+                name: c.name,
+                status: c.status,
+                daily_budget: Some(c.daily_budget),
+                currency: String::new(),
+                budget_ref: Some(c.budget_resource_name),
+            })
+            .collect())
+    }
+
+    async fn set_daily_budget(
+        &self,
+        campaign: &CampaignBudget,
+        amount: rust_decimal::Decimal,
+    ) -> Result<(), ToolError> {
+        let budget = campaign.budget_ref.as_deref().unwrap_or(&campaign.id);
+        self.set_campaign_budget(budget, amount, false)
+            .await
+            .map(|_| ())
+            .map_err(|e| ToolError::Upstream(e.to_string()))
+    }
+
+    async fn pause_campaign(&self, campaign: &CampaignBudget) -> Result<(), ToolError> {
+        GoogleAdsClient::pause_campaign(self, &campaign.id, false)
+            .await
+            .map(|_| ())
+            .map_err(|e| ToolError::Upstream(e.to_string()))
     }
 }

@@ -5,7 +5,10 @@ use super::wire::{CampaignInfo, InsightRow, Page, WireCampaign, WireInsight};
 use crate::connectors::retry::{Backoff, retry_after};
 use omnify_core::{DateRange, Secret};
 use reqwest::Url;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::time::Duration;
 
 /// How to reach one Meta ad account.
@@ -90,6 +93,8 @@ pub struct MetaAdsClient {
     config: MetaConfig,
     /// `act_…`, as the Graph paths want it.
     account: String,
+    /// `{base_url}/{api_version}`: writes go to `{graph_root}/{object_id}`.
+    graph_root: String,
     /// `{base_url}/{api_version}/{account}`.
     account_root: String,
 }
@@ -107,11 +112,12 @@ impl MetaAdsClient {
             return Err(MetaError::Config("no access token configured".to_owned()));
         }
         let account = format!("act_{digits}");
-        let account_root = format!(
-            "{}/{}/{account}",
+        let graph_root = format!(
+            "{}/{}",
             config.base_url.trim_end_matches('/'),
             config.api_version.trim_matches('/')
         );
+        let account_root = format!("{graph_root}/{account}");
         Url::parse(&account_root)
             .map_err(|e| MetaError::Config(format!("base_url {:?}: {e}", config.base_url)))?;
         let http = reqwest::Client::builder()
@@ -123,6 +129,7 @@ impl MetaAdsClient {
             http,
             config,
             account,
+            graph_root,
             account_root,
         })
     }
@@ -192,6 +199,90 @@ impl MetaAdsClient {
         wire.into_iter().map(CampaignInfo::try_from).collect()
     }
 
+    /// Sets the daily budget of a campaign (CBO) or ad set, given in the account
+    /// currency's major units (`123.45` → `daily_budget=12345`).
+    ///
+    /// The amount must be positive with at most two decimals; anything else is refused
+    /// with [`MetaError::InvalidWrite`] before a request is made. Assumes a currency with
+    /// two-decimal minor units (USD, EUR, GBP…); for others use
+    /// [`set_daily_budget_minor`](Self::set_daily_budget_minor).
+    pub async fn set_daily_budget(
+        &self,
+        object_id: &str,
+        daily_budget: Decimal,
+    ) -> Result<(), MetaError> {
+        let minor = budget_to_minor_units(daily_budget)?;
+        self.set_daily_budget_minor(object_id, minor).await
+    }
+
+    /// Sets the daily budget of a campaign (CBO) or ad set in the account currency's
+    /// minor units, as Meta takes it: `POST /{object_id}` with `daily_budget=<minor>`.
+    pub async fn set_daily_budget_minor(
+        &self,
+        object_id: &str,
+        daily_budget_minor: i64,
+    ) -> Result<(), MetaError> {
+        if daily_budget_minor <= 0 {
+            return Err(MetaError::InvalidWrite(format!(
+                "a daily budget must be more than zero, got {daily_budget_minor} minor units"
+            )));
+        }
+        self.write(
+            object_id,
+            &[("daily_budget", &daily_budget_minor.to_string())],
+        )
+        .await
+    }
+
+    /// Pauses a campaign, ad set or ad: `POST /{object_id}` with `status=PAUSED`.
+    pub async fn pause(&self, object_id: &str) -> Result<(), MetaError> {
+        self.write(object_id, &[("status", "PAUSED")]).await
+    }
+
+    /// The write request in Meta's terms, for provenance and approval prompts.
+    pub fn write_query(&self, object_id: &str, fields: &[(&str, &str)]) -> String {
+        let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "POST /{}/{object_id} {}",
+            self.config.api_version,
+            fields.join(" ")
+        )
+    }
+
+    /// `POST {graph_root}/{object_id}` with form `fields`, expecting `{"success":true}`.
+    ///
+    /// Retried like reads: every write here sets an absolute value, so repeating one
+    /// after an ambiguous failure cannot apply it twice.
+    async fn write(&self, object_id: &str, fields: &[(&str, &str)]) -> Result<(), MetaError> {
+        if object_id.is_empty() || !object_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(MetaError::InvalidWrite(format!(
+                "object id must be a numeric Meta id, got {object_id:?}"
+            )));
+        }
+        let url = Url::parse(&format!("{}/{object_id}", self.graph_root))
+            .map_err(|e| MetaError::Config(e.to_string()))?;
+        let answer: Value = self
+            .with_retries(&url, || self.http.post(url.clone()).form(fields))
+            .await?;
+        if answer.get("success") == Some(&Value::Bool(true)) {
+            tracing::info!(object_id, fields = ?field_names(fields), "meta write applied");
+            return Ok(());
+        }
+        let mut body = answer.to_string();
+        if body.len() > 200 {
+            let cut = (0..=200)
+                .rev()
+                .find(|i| body.is_char_boundary(*i))
+                .unwrap_or(0);
+            body.truncate(cut);
+            body.push('…');
+        }
+        Err(MetaError::WriteNotConfirmed {
+            object_id: object_id.to_owned(),
+            body,
+        })
+    }
+
     fn url(&self, edge: &str, params: &[(&str, &str)]) -> Result<Url, MetaError> {
         Url::parse_with_params(&format!("{}/{edge}", self.account_root), params)
             .map_err(|e| MetaError::Config(e.to_string()))
@@ -201,7 +292,9 @@ impl MetaAdsClient {
         let mut rows = Vec::new();
         let mut url = first;
         for page_number in 1..=self.config.max_pages {
-            let page: Page<T> = self.get_with_retries(&url).await?;
+            let page: Page<T> = self
+                .with_retries(&url, || self.http.get(url.clone()))
+                .await?;
             tracing::debug!(
                 path = url.path(),
                 page_number,
@@ -239,10 +332,16 @@ impl MetaAdsClient {
         Ok(url)
     }
 
-    async fn get_with_retries<T: DeserializeOwned>(&self, url: &Url) -> Result<T, MetaError> {
+    /// Sends the request `build` makes until it succeeds, fails for good, or runs out of
+    /// retries; `url` is only for logs (its path, never its query).
+    async fn with_retries<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, MetaError> {
         let mut attempt = 0;
         loop {
-            let (error, retry) = match self.get_once(url).await {
+            let (error, retry) = match self.send_once(build()).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
@@ -266,10 +365,11 @@ impl MetaAdsClient {
         }
     }
 
-    async fn get_once<T: DeserializeOwned>(&self, url: &Url) -> Result<T, (MetaError, Retry)> {
-        let response = self
-            .http
-            .get(url.clone())
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, (MetaError, Retry)> {
+        let response = request
             .bearer_auth(self.config.access_token.expose())
             .send()
             .await
@@ -299,6 +399,31 @@ impl MetaAdsClient {
             (MetaError::Network(error.to_string()), Retry::Backoff)
         }
     }
+}
+
+/// Names only: values may be budgets, which belong in the audit trail, not debug logs.
+fn field_names<'a>(fields: &[(&'a str, &str)]) -> Vec<&'a str> {
+    fields.iter().map(|(k, _)| *k).collect()
+}
+
+/// `123.45` → `12345`: exact, refusing amounts that are not positive, have more than two
+/// decimals, or do not fit Meta's integer field.
+pub(crate) fn budget_to_minor_units(amount: Decimal) -> Result<i64, MetaError> {
+    if amount <= Decimal::ZERO {
+        return Err(MetaError::InvalidWrite(format!(
+            "a daily budget must be more than zero, got {amount}"
+        )));
+    }
+    let amount = amount.normalize();
+    if amount.scale() > 2 {
+        return Err(MetaError::InvalidWrite(format!(
+            "a daily budget can have at most 2 decimal places, got {amount}"
+        )));
+    }
+    amount
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|minor| minor.to_i64())
+        .ok_or_else(|| MetaError::InvalidWrite(format!("daily budget {amount} is too large")))
 }
 
 #[cfg(test)]
@@ -331,6 +456,25 @@ mod tests {
                 .is_err()
         );
         assert!(c.next_url("not a url").is_err());
+    }
+
+    #[test]
+    fn budgets_convert_to_minor_units_exactly_or_not_at_all() {
+        use std::str::FromStr;
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(budget_to_minor_units(d("123.45")).unwrap(), 12_345);
+        assert_eq!(budget_to_minor_units(d("50")).unwrap(), 5_000);
+        assert_eq!(budget_to_minor_units(d("0.01")).unwrap(), 1);
+        assert_eq!(budget_to_minor_units(d("19.900")).unwrap(), 1_990);
+        for bad in ["0", "-5", "0.001", "12.345", "100000000000000000000"] {
+            assert!(
+                matches!(
+                    budget_to_minor_units(d(bad)),
+                    Err(MetaError::InvalidWrite(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

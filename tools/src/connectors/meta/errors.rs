@@ -42,6 +42,16 @@ pub enum MetaError {
         "Meta Ads returned more than {max_pages} pages of results; ask for a shorter date range or a less detailed level"
     )]
     TooManyPages { max_pages: u32 },
+    /// A write refused before anything was sent: a budget that is not a positive amount
+    /// with at most two decimals, or an object id that is not a Graph id.
+    #[error("Meta Ads change not sent: {0}")]
+    InvalidWrite(String),
+    /// A write answered with HTTP 200 but without `{"success":true}`: whether the
+    /// change took effect is unknown.
+    #[error(
+        "Meta Ads did not confirm the change to {object_id}; check it in Ads Manager before trying again (Meta answered: {body})"
+    )]
+    WriteNotConfirmed { object_id: String, body: String },
     #[error("Meta Ads sent a response Omnify could not read: {0}")]
     Malformed(String),
     #[error("Meta Ads is misconfigured: {0}")]

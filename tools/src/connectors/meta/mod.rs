@@ -11,7 +11,7 @@ pub use client::{InsightsLevel, MetaAdsClient, MetaConfig};
 pub use errors::MetaError;
 pub use wire::{CampaignInfo, InsightRow};
 
-use crate::connectors::{AdPlatform, Detail, PlatformReport};
+use crate::connectors::{AdPlatform, CampaignBudget, Detail, PlatformReport};
 use crate::model::CampaignDay;
 use async_trait::async_trait;
 use omnify_core::{DateRange, ToolError};
@@ -84,5 +84,42 @@ impl AdPlatform for MetaAdsClient {
             rows,
             query: self.insights_query(level, range, true),
         })
+    }
+
+    async fn campaign_budgets(&self) -> Result<Vec<CampaignBudget>, ToolError> {
+        let campaigns = self
+            .campaigns()
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))?;
+        Ok(campaigns
+            .into_iter()
+            .map(|c| CampaignBudget {
+                // Minor units of a two-decimal currency (see set_daily_budget).
+                daily_budget: c
+                    .daily_budget_minor
+                    .map(|m| rust_decimal::Decimal::new(m, 2)),
+                id: c.id,
+                name: c.name,
+                status: c.status,
+                currency: String::new(),
+                budget_ref: None,
+            })
+            .collect())
+    }
+
+    async fn set_daily_budget(
+        &self,
+        campaign: &CampaignBudget,
+        amount: rust_decimal::Decimal,
+    ) -> Result<(), ToolError> {
+        MetaAdsClient::set_daily_budget(self, &campaign.id, amount)
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))
+    }
+
+    async fn pause_campaign(&self, campaign: &CampaignBudget) -> Result<(), ToolError> {
+        self.pause(&campaign.id)
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))
     }
 }

@@ -12,7 +12,7 @@ pub use client::{CampaignStatus, DataLevel, MAX_DAYS_PER_REPORT, TikTokClient, T
 pub use errors::TikTokError;
 pub use wire::{CampaignInfo, ReportRow};
 
-use crate::connectors::{AdPlatform, Detail, PlatformReport};
+use crate::connectors::{AdPlatform, CampaignBudget, Detail, PlatformReport};
 use crate::model::CampaignDay;
 use async_trait::async_trait;
 use omnify_core::{DateRange, ToolError};
@@ -80,5 +80,39 @@ impl AdPlatform for TikTokClient {
             rows,
             query: self.report_query(level, range),
         })
+    }
+
+    async fn campaign_budgets(&self) -> Result<Vec<CampaignBudget>, ToolError> {
+        let campaigns = self
+            .campaigns()
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))?;
+        Ok(campaigns
+            .into_iter()
+            .map(|c| CampaignBudget {
+                daily_budget: (c.budget_mode == "BUDGET_MODE_DAY").then_some(c.budget),
+                id: c.id,
+                name: c.name,
+                status: c.operation_status,
+                currency: String::new(),
+                budget_ref: None,
+            })
+            .collect())
+    }
+
+    async fn set_daily_budget(
+        &self,
+        campaign: &CampaignBudget,
+        amount: rust_decimal::Decimal,
+    ) -> Result<(), ToolError> {
+        self.set_campaign_budget(&campaign.id, amount)
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))
+    }
+
+    async fn pause_campaign(&self, campaign: &CampaignBudget) -> Result<(), ToolError> {
+        TikTokClient::pause_campaign(self, &campaign.id)
+            .await
+            .map_err(|e| ToolError::Upstream(e.to_string()))
     }
 }

@@ -49,13 +49,22 @@ impl GraphError {
     }
 
     pub(crate) fn unknown_object(id: &str) -> Self {
+        Self::unsupported("get", id)
+    }
+
+    /// A write to an id that does not exist (or is not this account's).
+    pub(crate) fn unsupported_post(id: &str) -> Self {
+        Self::unsupported("post", id)
+    }
+
+    fn unsupported(method: &str, id: &str) -> Self {
         Self {
             subcode: Some(33),
             ..Self::new(
                 StatusCode::BAD_REQUEST,
                 100,
                 format!(
-                    "Unsupported get request. Object with ID '{id}' does not exist, cannot be \
+                    "Unsupported {method} request. Object with ID '{id}' does not exist, cannot be \
                      loaded due to missing permissions, or does not support this operation."
                 ),
             )
