@@ -29,6 +29,41 @@ pub struct Settings {
     /// When an expert must approve a write action on top of the user.
     pub approvals: omnify_agent::approvals::ThresholdConfig,
     pub bench: BenchSettings,
+    /// The Slack app; its routes are mounted only when a signing secret is set.
+    pub slack: SlackSettings,
+}
+
+/// The Slack app (see docs/slack.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlackSettings {
+    /// From the app's "Basic Information" page; requests not signed with it get 401.
+    pub signing_secret: Secret,
+    /// The bot token (`xoxb-…`) of the one workspace served without OAuth installs.
+    pub bot_token: Secret,
+    /// The tenant that workspace's messages belong to; empty: the first tenant.
+    pub tenant_id: Option<String>,
+    /// The Web API's base URL (a local stand-in in tests).
+    pub api_url: String,
+    /// Least time between two edits of a streaming reply.
+    pub update_interval_ms: u64,
+    /// For OAuth installs in several workspaces (`GET /slack/install`).
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        Self {
+            signing_secret: Secret::default(),
+            bot_token: Secret::default(),
+            tenant_id: None,
+            api_url: "https://slack.com/api".into(),
+            update_interval_ms: 1000,
+            client_id: String::new(),
+            client_secret: Secret::default(),
+        }
+    }
 }
 
 /// Switches for measuring the agent loop alone. Off in any real deployment.
@@ -291,6 +326,7 @@ impl Default for Settings {
             escalation: EscalationSettings::default(),
             approvals: Default::default(),
             bench: BenchSettings::default(),
+            slack: SlackSettings::default(),
         }
     }
 }

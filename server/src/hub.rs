@@ -11,9 +11,14 @@ use tokio::sync::mpsc::UnboundedSender;
 
 type Subscribers = HashMap<String, Vec<(u64, UnboundedSender<String>)>>;
 
+/// A surface that delivers events for its own conversations (Slack): it gets every
+/// event with its conversation id and keeps those on its channel.
+pub type Watcher = UnboundedSender<(String, OutboundEvent)>;
+
 #[derive(Default)]
 pub struct ConversationHub {
     subscribers: Mutex<Subscribers>,
+    watchers: Mutex<Vec<Watcher>>,
     next_id: AtomicU64,
 }
 
@@ -68,8 +73,18 @@ impl ConversationHub {
         }
     }
 
-    /// Send to everyone watching; returns how many received it.
+    /// Receive every event published from now on (until `tx` is dropped).
+    pub fn watch(&self, tx: Watcher) {
+        if let Ok(mut watchers) = self.watchers.lock() {
+            watchers.push(tx);
+        }
+    }
+
+    /// Send to everyone watching; returns how many sockets received it.
     pub fn publish(&self, conversation_id: &str, event: &OutboundEvent) -> usize {
+        if let Ok(mut watchers) = self.watchers.lock() {
+            watchers.retain(|w| w.send((conversation_id.to_string(), event.clone())).is_ok());
+        }
         let text = frame(conversation_id, event);
         let Ok(subs) = self.subscribers.lock() else {
             return 0;
@@ -102,5 +117,26 @@ mod tests {
         assert_eq!(got["conversation_id"], "c1");
         drop(sub);
         assert_eq!(hub.publish("c1", &event), 0);
+    }
+
+    #[test]
+    fn watchers_get_every_conversations_events() {
+        let hub = Arc::new(ConversationHub::default());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        hub.watch(tx);
+        let event = OutboundEvent::ExpertMessage {
+            author: "Ana".into(),
+            text: "On it".into(),
+        };
+        hub.publish("c1", &event);
+        hub.publish("c2", &event);
+        assert_eq!(rx.try_recv().unwrap(), ("c1".to_string(), event.clone()));
+        assert_eq!(rx.try_recv().unwrap().0, "c2");
+        drop(rx);
+        hub.publish("c3", &event);
+        assert!(
+            hub.watchers.lock().unwrap().is_empty(),
+            "closed watchers are dropped"
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod escalations;
 pub mod fixed_tool;
 pub mod hub;
+pub mod slack;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -285,12 +285,15 @@ pub struct Application {
     pub addr: SocketAddr,
     pub runtime: Runtime,
     listener: TcpListener,
+    /// The Slack app, when `[slack] signing_secret` is set.
+    slack: Option<Arc<crate::slack::SlackApp>>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let bind = format!("{}:{}", settings.server.host, settings.server.port);
         let runtime = build_runtime(settings).await?;
+        let slack = crate::slack::build(&runtime.state).context("cannot set up Slack")?;
         let listener = TcpListener::bind(&bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
@@ -299,6 +302,7 @@ impl Application {
             addr,
             runtime,
             listener,
+            slack,
         })
     }
 
@@ -318,7 +322,13 @@ impl Application {
             started_us,
         ));
         tokio::spawn(crate::escalations::watch_slas(self.runtime.state.clone()));
-        let app = api::router(self.runtime.state.clone());
+        let mut app = api::router(self.runtime.state.clone());
+        if let Some(slack) = self.slack {
+            tracing::info!(
+                "Slack routes mounted at /slack/events, /slack/interactions, /slack/commands"
+            );
+            app = app.merge(crate::slack::start(slack));
+        }
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;

@@ -3,6 +3,7 @@
 //! expert takes a tenant admin key.
 
 use super::auth::AdminCaller;
+use super::console;
 use super::error::{ApiError, ApiJson};
 use crate::escalations::{self as desk_ops, DeskError};
 use crate::state::AppState;
@@ -23,7 +24,8 @@ impl From<DeskError> for ApiError {
     }
 }
 
-/// An authenticated expert.
+/// An authenticated expert: `Authorization: Bearer oxk_…`, or the console's session
+/// cookie (refused on state-changing requests a browser marks as cross-site).
 pub struct ExpertCaller(pub Expert);
 
 impl FromRequestParts<AppState> for ExpertCaller {
@@ -33,21 +35,25 @@ impl FromRequestParts<AppState> for ExpertCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
+        let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .or_else(|| crate::api::console::session_token(&parts.headers))
-            .ok_or(ApiError::Unauthorized)?
-            .to_string();
-        let expert = state
-            .store
-            .expert_by_token(&token)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        Ok(Self(expert))
+            .map(str::trim);
+        let expert = match bearer {
+            Some(token) => state.store.expert_by_token(token).await?,
+            None if console::session_token(&parts.headers).is_some() => {
+                if !parts.method.is_safe() && console::cross_site(&parts.headers) {
+                    return Err(ApiError::Forbidden(
+                        "the console session cannot be used from another site".into(),
+                    ));
+                }
+                console::session_expert(state, &parts.headers).await?
+            }
+            None => None,
+        };
+        Ok(Self(expert.ok_or(ApiError::Unauthorized)?))
     }
 }
 
@@ -63,6 +69,8 @@ pub struct NewExpert {
     /// Local working hours `[start, end)`; default all day.
     pub work_hours: Option<(i64, i64)>,
     pub capacity: Option<i64>,
+    /// For the console login (at least 12 characters); can be set later too.
+    pub password: Option<String>,
 }
 
 pub async fn create_expert(
@@ -81,6 +89,10 @@ pub async fn create_expert(
             "work_hours are hours of the day, 0 to 24".into(),
         ));
     }
+    let password_hash = match &body.password {
+        Some(password) => Some(console::hash_password(password).await?),
+        None => None,
+    };
     let created = state
         .store
         .create_expert(
@@ -93,10 +105,41 @@ pub async fn create_expert(
             body.capacity.unwrap_or(5).max(1),
         )
         .await?;
+    if let Some(hash) = password_hash {
+        state
+            .store
+            .set_expert_password(&created.expert.id, &hash)
+            .await?;
+    }
     Ok((
         StatusCode::CREATED,
         ApiJson(json!({"expert": created.expert, "token": created.token.expose()})),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// Set an expert's console password (admin of a tenant the expert serves). Ends the
+/// expert's console sessions.
+pub async fn set_password(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> Result<StatusCode, ApiError> {
+    let expert = state
+        .store
+        .expert(&id)
+        .await?
+        .filter(|e| e.tenants.contains(&admin.tenant_id))
+        .ok_or_else(|| ApiError::NotFound(format!("expert {id}")))?;
+    let hash = console::hash_password(&body.password).await?;
+    state.store.set_expert_password(&expert.id, &hash).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize)]
@@ -106,6 +149,7 @@ pub struct QueueItem {
     /// Seconds until the claim deadline; negative when overdue.
     pub sla_seconds_left: i64,
     pub assigned_to_me: bool,
+    pub tenant_name: String,
 }
 
 pub async fn queue(
@@ -113,20 +157,36 @@ pub async fn queue(
     ExpertCaller(expert): ExpertCaller,
 ) -> Result<ApiJson<Value>, ApiError> {
     let now = chrono::Utc::now().timestamp_micros();
-    let items: Vec<QueueItem> = state
-        .store
-        .open_escalations()
-        .await?
-        .into_iter()
-        .filter(|e| expert.serves(&e.tenant_id))
-        .map(|e| QueueItem {
+    let mut items = Vec::new();
+    for e in state.store.open_escalations().await? {
+        if !expert.serves(&e.tenant_id) {
+            continue;
+        }
+        items.push(QueueItem {
             sla_seconds_left: (e.sla_due_at - now) / 1_000_000,
             assigned_to_me: e.assigned_expert_id.as_deref() == Some(&expert.id)
                 || e.expert_id.as_deref() == Some(&expert.id),
+            tenant_name: tenant_name(&state, &e.tenant_id).await?,
             escalation: e,
-        })
-        .collect();
+        });
+    }
     Ok(ApiJson(json!({"expert": expert, "escalations": items})))
+}
+
+async fn tenant_name(state: &AppState, tenant_id: &str) -> Result<String, ApiError> {
+    if let Some(name) = state.tenant_names.get(&tenant_id.to_string()) {
+        return Ok(name);
+    }
+    let name = state
+        .store
+        .tenant(tenant_id)
+        .await?
+        .map(|t| t.name)
+        .unwrap_or_else(|| tenant_id.to_string());
+    state
+        .tenant_names
+        .insert(tenant_id.to_string(), name.clone());
+    Ok(name)
 }
 
 pub async fn detail(

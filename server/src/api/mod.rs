@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/oauth/{platform}/callback", get(oauth::callback))
         .route("/api/v1/experts", post(experts::create_expert))
+        .route(
+            "/api/v1/experts/{id}/password",
+            axum::routing::put(experts::set_password),
+        )
         .route("/api/v1/actions/{id}", get(actions::get_action))
         .route("/api/v1/actions/{id}/confirm", post(actions::confirm))
         .route("/api/v1/actions/{id}/cancel", post(actions::cancel))
@@ -72,6 +76,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/expert/escalations/{id}/resolve",
             post(experts::resolve),
         )
+        .merge(console::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(health::not_found)

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 const ESCALATION_COLUMNS: &str = "id, tenant_id, conversation_id, kind, reason, urgency, source, status, \
      assigned_expert_id, expert_id, skill, sla_due_at, reroutes, resolution, created_at";
-const EXPERT_COLUMNS: &str = "id, name, email, skills, tenants, utc_offset_minutes, work_start_hour, \
+pub(crate) const EXPERT_COLUMNS: &str = "id, name, email, skills, tenants, utc_offset_minutes, work_start_hour, \
      work_end_hour, capacity, status, slack_user_id";
 
 /// An expert as created, with the token shown once.
@@ -23,6 +23,13 @@ const EXPERT_COLUMNS: &str = "id, name, email, skills, tenants, utc_offset_minut
 pub struct NewExpertToken {
     pub expert: Expert,
     pub token: omnify_core::Secret,
+}
+
+/// An expert found by e-mail, with their password hash (PHC string) if one is set.
+#[derive(Debug, Clone)]
+pub struct ExpertLogin {
+    pub expert: Expert,
+    pub password_hash: Option<String>,
 }
 
 /// One line of an escalation's log.
@@ -41,7 +48,7 @@ fn list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -69,7 +76,7 @@ fn escalation_from_row(r: &AnyRow) -> Result<Escalation, StoreError> {
     })
 }
 
-fn expert_from_row(r: &AnyRow) -> Result<Expert, StoreError> {
+pub(crate) fn expert_from_row(r: &AnyRow) -> Result<Expert, StoreError> {
     Ok(Expert {
         id: r.try_get("id").map_err(db)?,
         name: r.try_get("name").map_err(db)?,
@@ -191,6 +198,45 @@ impl SqlStore {
         .await
         .map_err(db)?;
         row.as_ref().map(expert_from_row).transpose()
+    }
+
+    /// Store an expert's password hash (a PHC string; hashing is the caller's) and end
+    /// their console sessions. False when there is no such expert.
+    pub async fn set_expert_password(&self, id: &str, hash: &str) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let changed = sqlx::query("UPDATE experts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        sqlx::query("DELETE FROM expert_sessions WHERE expert_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed > 0)
+    }
+
+    /// The expert with this e-mail address (compared without regard to case).
+    pub async fn expert_by_email(&self, email: &str) -> Result<Option<ExpertLogin>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EXPERT_COLUMNS}, password_hash FROM experts WHERE LOWER(email) = LOWER($1) ORDER BY created_at LIMIT 1"
+        )))
+        .bind(email.trim())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref()
+            .map(|r| {
+                Ok(ExpertLogin {
+                    expert: expert_from_row(r)?,
+                    password_hash: r.try_get("password_hash").map_err(db)?,
+                })
+            })
+            .transpose()
     }
 
     pub async fn set_expert_status(&self, id: &str, status: &str) -> Result<(), StoreError> {

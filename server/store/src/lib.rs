@@ -11,12 +11,13 @@ mod conversations;
 mod escalations;
 mod migrate;
 pub mod secret_box;
+mod sessions;
 mod tenants;
 
 pub use actions::AuditEntry;
 pub use connections::{ConnectionInfo, SealedConnection};
 pub use conversations::{ConversationInfo, PendingInbound};
-pub use escalations::{EscalationEvent, NewExpertToken};
+pub use escalations::{EscalationEvent, ExpertLogin, NewExpertToken};
 pub use tenants::{ApiKeyIdentity, NewApiKey, Tenant};
 
 use omnify_core::StoreError;

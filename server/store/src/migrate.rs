@@ -19,6 +19,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_escalations.sql"),
     ),
     (4, "actions", include_str!("../migrations/0004_actions.sql")),
+    (
+        5,
+        "expert_sessions",
+        include_str!("../migrations/0005_expert_sessions.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {

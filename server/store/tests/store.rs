@@ -569,3 +569,96 @@ on_every_backend!(
         assert!(store.open_escalation_for("c1").await.unwrap().is_none());
     }
 );
+
+on_every_backend!(console_sessions_open_expire_and_end, |store| {
+    let ana = store
+        .create_expert(
+            "Ana",
+            "Ana@X.test",
+            &["general".into()],
+            &["*".into()],
+            0,
+            (0, 24),
+            5,
+        )
+        .await
+        .unwrap();
+    let id = &ana.expert.id;
+    let login = store.expert_by_email("ana@x.test").await.unwrap().unwrap();
+    assert_eq!(
+        &login.expert.id, id,
+        "e-mail matched without regard to case"
+    );
+    assert_eq!(login.password_hash, None);
+    assert!(store.expert_by_email("bo@x.test").await.unwrap().is_none());
+    assert!(
+        !store
+            .set_expert_password("no-such-expert", "$argon2id$x")
+            .await
+            .unwrap()
+    );
+    assert!(store.set_expert_password(id, "$argon2id$x").await.unwrap());
+    assert_eq!(
+        store
+            .expert_by_email("ana@x.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("$argon2id$x")
+    );
+
+    let hour = std::time::Duration::from_secs(3600);
+    let session = store.create_expert_session(id, hour).await.unwrap();
+    assert!(session.expose().starts_with("oxs_"));
+    assert_eq!(
+        store
+            .expert_by_session(session.expose())
+            .await
+            .unwrap()
+            .map(|e| e.name),
+        Some("Ana".to_string())
+    );
+    assert!(
+        store
+            .expert_by_session(ana.token.expose())
+            .await
+            .unwrap()
+            .is_none(),
+        "the API token is not a session"
+    );
+    assert!(store.expert_by_session("oxs_nope").await.unwrap().is_none());
+
+    let expired = store
+        .create_expert_session(id, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .expert_by_session(expired.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    store.delete_expert_session(session.expose()).await.unwrap();
+    assert!(
+        store
+            .expert_by_session(session.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A new password ends every session.
+    let other = store.create_expert_session(id, hour).await.unwrap();
+    assert!(store.set_expert_password(id, "$argon2id$y").await.unwrap());
+    assert!(
+        store
+            .expert_by_session(other.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+});

@@ -1,0 +1,188 @@
+//! A turn streamed into a Slack thread: a placeholder at the turn's first event, then
+//! `chat.update` with the text so far at most once per interval, and the final message
+//! once the turn is done. A 429 pushes the next edit back by `Retry-After`; the edit
+//! that follows carries the latest text, so nothing is lost, only coalesced.
+
+use crate::slack::api::{MessageBody, SlackApi, SlackApiError};
+use crate::slack::events::Thread;
+use crate::slack::render::{ToolUse, preview};
+use omnify_core::OutboundEvent;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+pub const PLACEHOLDER: &str = "Looking into it…";
+
+/// Tries for the placeholder and the final message when Slack keeps rate limiting.
+const PATIENCE: u32 = 5;
+
+/// What the stream saw, for the final message.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// The placeholder's `ts`, once posted (the final message replaces it).
+    pub ts: Option<String>,
+    pub text: String,
+    pub tools: Vec<ToolUse>,
+    /// Hand-off notices published during the turn.
+    pub handoffs: Vec<String>,
+    /// No edit before this (throttle and rate limits).
+    pub next_edit: Option<Instant>,
+}
+
+impl Streamed {
+    fn apply(&mut self, event: OutboundEvent) {
+        match event {
+            OutboundEvent::Delta { text } => self.text.push_str(&text),
+            OutboundEvent::ToolCall {
+                id,
+                name,
+                arguments,
+            } => self.tools.push(ToolUse {
+                id,
+                name,
+                arguments,
+                ok: None,
+                summary: String::new(),
+            }),
+            OutboundEvent::ToolResult {
+                id, ok, summary, ..
+            } => {
+                if let Some(t) = self.tools.iter_mut().find(|t| t.id == id) {
+                    t.ok = Some(ok);
+                    t.summary = summary;
+                }
+            }
+            OutboundEvent::Handoff { message, .. } => self.handoffs.push(message),
+            OutboundEvent::Done { .. }
+            | OutboundEvent::Error { .. }
+            | OutboundEvent::ExpertMessage { .. } => {}
+        }
+    }
+
+    /// The in-progress text shown while the turn runs.
+    fn progress(&self) -> String {
+        if !self.text.trim().is_empty() {
+            return preview(&format!("{} …", self.text.trim_end()));
+        }
+        match self.tools.iter().rev().find(|t| t.ok.is_none()) {
+            Some(t) => format!("{PLACEHOLDER} (running `{}`)", t.name),
+            None => PLACEHOLDER.to_string(),
+        }
+    }
+}
+
+/// Follow a turn's events until `done` fires (or the sender is dropped).
+pub async fn follow(
+    api: SlackApi,
+    thread: Thread,
+    mut events: UnboundedReceiver<OutboundEvent>,
+    mut done: oneshot::Receiver<()>,
+    interval: Duration,
+) -> Streamed {
+    let mut st = Streamed::default();
+    let mut next_edit = Instant::now();
+    let mut dirty = false;
+    loop {
+        tokio::select! {
+            biased;
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                st.apply(event);
+                dirty = true;
+                if st.ts.is_none() {
+                    let body = MessageBody {
+                        channel: thread.channel.clone(),
+                        thread_ts: Some(thread.thread_ts.clone()),
+                        text: PLACEHOLDER.to_string(),
+                        ..Default::default()
+                    };
+                    match api.post_message_patiently(&body, PATIENCE).await {
+                        Ok(ts) => st.ts = Some(ts),
+                        Err(e) => tracing::warn!(error = %e, "cannot post the Slack placeholder"),
+                    }
+                    next_edit = Instant::now() + interval;
+                }
+            }
+            _ = &mut done => {
+                while let Ok(event) = events.try_recv() {
+                    st.apply(event);
+                }
+                break;
+            }
+            _ = tokio::time::sleep_until(next_edit), if dirty && st.ts.is_some() => {
+                let body = MessageBody {
+                    channel: thread.channel.clone(),
+                    ts: st.ts.clone(),
+                    text: st.progress(),
+                    ..Default::default()
+                };
+                match api.update_message(&body).await {
+                    Ok(()) => {
+                        dirty = false;
+                        next_edit = Instant::now() + interval;
+                    }
+                    Err(SlackApiError::RateLimited { retry_after }) => {
+                        tracing::info!(?retry_after, "Slack rate limited an edit; backing off");
+                        next_edit = Instant::now() + retry_after;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot update the Slack reply");
+                        dirty = false;
+                        next_edit = Instant::now() + interval;
+                    }
+                }
+            }
+        }
+    }
+    st.next_edit = Some(next_edit);
+    st
+}
+
+/// Put the final message in the thread: replace the placeholder when there is one
+/// (after the throttle or back-off), else post it. Returns the message's `ts`.
+pub async fn finish(
+    api: &SlackApi,
+    thread: &Thread,
+    streamed: &Streamed,
+    text: String,
+    blocks: Vec<serde_json::Value>,
+) -> Result<String, SlackApiError> {
+    let mut body = MessageBody {
+        channel: thread.channel.clone(),
+        text: preview(&text),
+        blocks,
+        ..Default::default()
+    };
+    match &streamed.ts {
+        Some(ts) => {
+            if let Some(at) = streamed.next_edit {
+                tokio::time::sleep_until(at).await;
+            }
+            body.ts = Some(ts.clone());
+            api.update_message_patiently(&body, PATIENCE).await?;
+            Ok(ts.clone())
+        }
+        None => {
+            body.thread_ts = Some(thread.thread_ts.clone());
+            api.post_message_patiently(&body, PATIENCE).await
+        }
+    }
+}
+
+/// Post one message in a thread (relayed expert messages, hand-off notices).
+pub async fn post_in_thread(
+    api: &SlackApi,
+    thread: &Thread,
+    text: String,
+    blocks: Vec<serde_json::Value>,
+) -> Result<String, SlackApiError> {
+    let body = MessageBody {
+        channel: thread.channel.clone(),
+        thread_ts: Some(thread.thread_ts.clone()),
+        text: preview(&text),
+        blocks,
+        ..Default::default()
+    };
+    api.post_message_patiently(&body, PATIENCE).await
+}

@@ -1,0 +1,300 @@
+//! Slack, wired to the chat pipeline: signed requests in (`/slack/events`,
+//! `/slack/interactions`, `/slack/commands`), turns through [`crate::chat::answer`]
+//! (idempotent on Slack's `event_id`, so a retried event never gets a second reply),
+//! streamed replies and relayed expert messages out. The Slack-specific pieces
+//! (signatures, payloads, Block Kit, the Web API client) are in `omnify_adapters::slack`.
+//!
+//! One workspace per server for now: its bot token and tenant come from `[slack]`.
+
+mod commands;
+mod interactions;
+mod relay;
+
+pub use omnify_adapters::slack as adapter;
+
+use crate::chat::{self, Answer};
+use crate::state::AppState;
+use adapter::{Envelope, Incoming, SlackApi, Thread, ToolUse, render, signature, stream};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use omnify_agent::UserRole;
+use omnify_core::{ChannelKind, InboundMessage, Secret};
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Tools whose successful result is a proposal waiting for the user's confirmation.
+const PROPOSAL_TOOLS: [&str; 2] = ["change_campaign_budget", "pause_campaign"];
+
+/// Everything the Slack routes share.
+pub struct SlackApp {
+    pub state: AppState,
+    pub api: SlackApi,
+    signing_secret: Secret,
+    tenant: tokio::sync::OnceCell<String>,
+    /// Threads the bot answers in (`channel:thread_ts`): replies there continue the
+    /// conversation without a new mention. In memory: after a restart a thread needs a
+    /// mention again.
+    threads: Mutex<HashSet<String>>,
+    interval: Duration,
+}
+
+/// The Slack app, when `[slack] signing_secret` is configured.
+pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<SlackApp>>> {
+    let settings = &state.settings.slack;
+    if settings.signing_secret.is_empty() {
+        return Ok(None);
+    }
+    let api = SlackApi::new(&settings.api_url, settings.bot_token.expose())?;
+    Ok(Some(Arc::new(SlackApp {
+        state: state.clone(),
+        api,
+        signing_secret: settings.signing_secret.clone(),
+        tenant: tokio::sync::OnceCell::new(),
+        threads: Mutex::new(HashSet::new()),
+        interval: Duration::from_millis(settings.update_interval_ms.max(1)),
+    })))
+}
+
+/// The Slack routes, and the relay of expert messages into Slack threads.
+pub fn start(app: Arc<SlackApp>) -> Router {
+    tokio::spawn(relay::run(app.clone()));
+    let max_body = app.state.settings.server.max_body_bytes;
+    Router::new()
+        .route("/slack/events", post(events))
+        .route("/slack/interactions", post(interactions::handle))
+        .route("/slack/commands", post(commands::handle))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(app)
+}
+
+/// A JSON error in the API's shape.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+impl SlackApp {
+    /// Check Slack's signature on the raw body: 401 when missing, forged or stale.
+    #[allow(clippy::result_large_err)]
+    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        signature::verify(
+            self.signing_secret.expose().as_bytes(),
+            header("x-slack-request-timestamp"),
+            header("x-slack-signature"),
+            body,
+            chrono::Utc::now().timestamp(),
+        )
+        .map_err(|e| {
+            tracing::warn!(error = %e, "refused a Slack request");
+            error(StatusCode::UNAUTHORIZED, "unauthorized", &e.to_string())
+        })
+    }
+
+    /// The tenant this workspace's messages belong to.
+    async fn tenant(&self) -> anyhow::Result<String> {
+        self.tenant
+            .get_or_try_init(|| async {
+                if let Some(t) = self.state.settings.slack.tenant_id.clone() {
+                    return Ok(t);
+                }
+                self.state
+                    .store
+                    .first_tenant_id()
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no tenant for Slack messages"))
+            })
+            .await
+            .cloned()
+    }
+
+    fn remember(&self, thread: &Thread) {
+        if let Ok(mut threads) = self.threads.lock() {
+            threads.insert(thread.key());
+        }
+    }
+
+    fn knows(&self, thread: &Thread) -> bool {
+        self.threads
+            .lock()
+            .map(|t| t.contains(&thread.key()))
+            .unwrap_or(false)
+    }
+
+    /// Answer one message from Slack (in a task of its own: Slack already has its 200).
+    async fn handle(self: Arc<Self>, incoming: Incoming) {
+        if incoming.needs_known_thread && !self.knows(&incoming.thread) {
+            return;
+        }
+        let tenant_id = match self.tenant().await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot map the Slack workspace to a tenant");
+                return;
+            }
+        };
+        let inbound = InboundMessage {
+            tenant_id,
+            channel: ChannelKind::Slack,
+            conversation_key: incoming.thread.key(),
+            author: format!("slack:{}", incoming.user),
+            text: incoming.text,
+            event_id: incoming.event_id,
+        };
+        self.run_turn(incoming.thread, inbound).await;
+    }
+
+    /// Run the turn for a stored-first message and stream it into the thread. Nothing
+    /// is posted unless a turn runs: a retried event or a conversation held by an
+    /// expert stays silent.
+    async fn run_turn(&self, thread: Thread, inbound: InboundMessage) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let follower = tokio::spawn(stream::follow(
+            self.api.clone(),
+            thread.clone(),
+            rx,
+            done_rx,
+            self.interval,
+        ));
+        let answer = chat::answer(&self.state, inbound, UserRole::Member, Some(tx)).await;
+        let _ = done_tx.send(());
+        let streamed = follower.await.unwrap_or_default();
+        let posted = match answer {
+            Ok(Answer::Replied {
+                conversation_id,
+                outcome,
+            }) => {
+                self.remember(&thread);
+                let tools: Vec<ToolUse> = outcome
+                    .tool_calls
+                    .iter()
+                    .map(|r| ToolUse {
+                        id: r.call_id.clone(),
+                        name: r.name.clone(),
+                        arguments: serde_json::from_str(&r.arguments)
+                            .unwrap_or(serde_json::Value::Null),
+                        ok: Some(r.ok),
+                        summary: r.result_summary.clone(),
+                    })
+                    .collect();
+                let mut blocks = render::answer_blocks(&outcome.reply, &tools);
+                for notice in &streamed.handoffs {
+                    blocks.push(render::plain_section(notice));
+                }
+                let proposed = tools
+                    .iter()
+                    .any(|t| t.ok == Some(true) && PROPOSAL_TOOLS.contains(&t.name.as_str()));
+                if proposed {
+                    match self
+                        .state
+                        .approvals
+                        .store()
+                        .proposed_action_for(&conversation_id)
+                        .await
+                    {
+                        Ok(Some(action)) => blocks.push(render::proposal_buttons(&action.id)),
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "cannot read the proposed action"),
+                    }
+                }
+                stream::finish(&self.api, &thread, &streamed, outcome.reply, blocks).await
+            }
+            Ok(Answer::WithExpert { .. }) => {
+                self.remember(&thread);
+                return;
+            }
+            Ok(Answer::AlreadyAnswered { .. } | Answer::InProgress { .. }) => {
+                tracing::debug!(thread = %thread.key(), "Slack event already handled");
+                return;
+            }
+            Err(e) => {
+                let note = match e {
+                    chat::ChatError::ModelUnavailable(_) => {
+                        "I couldn't answer this message because the language model did not respond. It is saved; please ask again in a moment."
+                    }
+                    _ => {
+                        "I couldn't answer this message because of an internal error. It is saved, and the team has been notified in the logs."
+                    }
+                };
+                let blocks = vec![render::plain_section(note)];
+                stream::finish(&self.api, &thread, &streamed, note.to_string(), blocks).await
+            }
+        };
+        if let Err(e) = posted {
+            tracing::error!(error = %e, thread = %thread.key(), "cannot post the reply in Slack");
+        }
+    }
+}
+
+/// `POST /slack/events`: the URL check, and messages for the bot, answered after the ACK.
+async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refused) = app.verify(&headers, &body) {
+        return refused;
+    }
+    let envelope: Envelope = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                &format!("not an Events API payload: {e}"),
+            );
+        }
+    };
+    match envelope {
+        Envelope::UrlVerification { challenge } => {
+            Json(json!({ "challenge": challenge })).into_response()
+        }
+        Envelope::EventCallback {
+            team_id,
+            event_id,
+            authorizations,
+            event,
+        } => {
+            let bot = authorizations.iter().find_map(|a| a.user_id.clone());
+            let retry = headers
+                .get("x-slack-retry-num")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("0");
+            if let Some(incoming) =
+                adapter::events::incoming(&team_id, &event_id, bot.as_deref(), &event)
+            {
+                tracing::info!(%event_id, retry, kind = %event.kind, "Slack event");
+                tokio::spawn(app.clone().handle(incoming));
+            }
+            StatusCode::OK.into_response()
+        }
+        Envelope::Other => StatusCode::OK.into_response(),
+    }
+}
+
+/// Parse an `application/x-www-form-urlencoded` body we already verified.
+async fn form<T: serde::de::DeserializeOwned>(body: Bytes) -> Result<T, Response> {
+    use axum::extract::FromRequest;
+    let mut request = axum::http::Request::new(axum::body::Body::from(body));
+    // A GET would make `Form` read the query string.
+    *request.method_mut() = axum::http::Method::POST;
+    request.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    let parsed = axum::extract::Form::<T>::from_request(request, &()).await;
+    parsed.map(|f| f.0).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            &format!("bad form: {e}"),
+        )
+    })
+}
