@@ -177,8 +177,31 @@ async fn relay_to_expert(
             .store
             .log_event(&escalation.id, "user_message", "relayed to the expert")
             .await?;
+        let _ = RELAYED.send(Relayed {
+            escalation_id: escalation.id,
+            conversation_id: conversation_id.to_string(),
+            message_id: message_id.to_string(),
+        });
     }
     Ok(())
+}
+
+/// A user message passed to the expert holding the conversation.
+#[derive(Debug, Clone)]
+pub struct Relayed {
+    pub escalation_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+}
+
+static RELAYED: std::sync::LazyLock<tokio::sync::broadcast::Sender<Relayed>> =
+    std::sync::LazyLock::new(|| tokio::sync::broadcast::channel(256).0);
+
+/// User messages relayed to experts from now on, for surfaces where experts work
+/// (the Slack experts channel). Process-wide: a receiver checks the ids against its
+/// own store.
+pub fn relayed_messages() -> tokio::sync::broadcast::Receiver<Relayed> {
+    RELAYED.subscribe()
 }
 
 /// Answer what a previous process stored but never answered (it stopped mid-turn).

@@ -50,7 +50,19 @@ pub struct SlackSettings {
     /// For OAuth installs in several workspaces (`GET /slack/install`).
     pub client_id: String,
     pub client_secret: Secret,
+    /// Bot scopes requested by `GET /slack/install`.
+    pub scopes: String,
+    /// Where Slack sends the installer back; empty: `{server.public_url}/slack/oauth/callback`
+    /// (or the request's Host when `public_url` is empty too).
+    pub redirect_uri: String,
+    /// The channel (`C…`, in the workspace of `bot_token`) where escalations are posted
+    /// for experts to claim and answer in threads; empty: none.
+    pub experts_channel: String,
 }
+
+/// Scopes the app needs: mentions, DMs and thread replies, posting and editing.
+pub const SLACK_DEFAULT_SCOPES: &str =
+    "app_mentions:read,channels:history,groups:history,im:history,chat:write,commands";
 
 impl Default for SlackSettings {
     fn default() -> Self {
@@ -62,6 +74,9 @@ impl Default for SlackSettings {
             update_interval_ms: 1000,
             client_id: String::new(),
             client_secret: Secret::default(),
+            scopes: SLACK_DEFAULT_SCOPES.into(),
+            redirect_uri: String::new(),
+            experts_channel: String::new(),
         }
     }
 }

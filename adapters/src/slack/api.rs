@@ -150,6 +150,22 @@ impl SlackApi {
         Ok(())
     }
 
+    /// `chat.postEphemeral`: a message only `user` sees (in `thread_ts` when given).
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        thread_ts: Option<&str>,
+        text: &str,
+    ) -> Result<(), SlackApiError> {
+        let mut body = serde_json::json!({"channel": channel, "user": user, "text": text});
+        if let Some(ts) = thread_ts {
+            body["thread_ts"] = Value::String(ts.to_string());
+        }
+        let _: Value = self.post("chat.postEphemeral", &body).await?;
+        Ok(())
+    }
+
     /// Post, waiting out rate limits (at most `attempts` tries).
     pub async fn post_message_patiently(
         &self,

@@ -6,6 +6,7 @@
 //! `chat::answer` (see `server/src/slack/`).
 
 pub mod api;
+pub mod escalation;
 pub mod events;
 pub mod render;
 pub mod signature;

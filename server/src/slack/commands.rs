@@ -145,5 +145,5 @@ async fn report(app: Arc<SlackApp>, cmd: Command) {
         text: REPORT_QUESTION.into(),
         event_id: format!("command:{}", cmd.trigger_id),
     };
-    app.run_turn(thread, inbound).await;
+    app.run_turn(&app.api, thread, inbound).await;
 }

@@ -87,6 +87,24 @@ async fn act(app: Arc<SlackApp>, payload: Payload) {
     let actor = format!("slack:{}", payload.user.id);
     for action in &payload.actions {
         let result = match action.action_id.as_str() {
+            super::adapter::escalation::CLAIM
+            | super::adapter::escalation::RESOLVE
+            | super::adapter::escalation::RETURN => {
+                let channel = payload
+                    .container
+                    .channel_id
+                    .clone()
+                    .unwrap_or_else(|| payload.channel.id.clone());
+                super::experts::button(
+                    app.clone(),
+                    payload.user.id.clone(),
+                    channel,
+                    action.action_id.clone(),
+                    action.value.clone(),
+                )
+                .await;
+                continue;
+            }
             render::CONFIRM_ACTION => {
                 app.state
                     .approvals

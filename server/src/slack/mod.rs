@@ -7,6 +7,8 @@
 //! One workspace per server for now: its bot token and tenant come from `[slack]`.
 
 mod commands;
+mod experts;
+mod install;
 mod interactions;
 mod relay;
 
@@ -21,7 +23,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post, put};
 use omnify_agent::UserRole;
 use omnify_core::{ChannelKind, InboundMessage, Secret};
 use serde_json::json;
@@ -42,7 +44,11 @@ pub struct SlackApp {
     /// conversation without a new mention. In memory: after a restart a thread needs a
     /// mention again.
     threads: Mutex<HashSet<String>>,
+    /// Event ids of experts' thread messages already acted on (Slack retries events).
+    seen_events: Mutex<HashSet<String>>,
     interval: Duration,
+    /// Seals installed workspaces' bot tokens.
+    secret_box: Arc<omnify_store::secret_box::SecretBox>,
 }
 
 /// The Slack app, when `[slack] signing_secret` is configured.
@@ -58,6 +64,8 @@ pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<SlackApp>>> {
         signing_secret: settings.signing_secret.clone(),
         tenant: tokio::sync::OnceCell::new(),
         threads: Mutex::new(HashSet::new()),
+        seen_events: Mutex::new(HashSet::new()),
+        secret_box: Arc::new(crate::connections::keys::secret_box(&state.settings)?),
         interval: Duration::from_millis(settings.update_interval_ms.max(1)),
     })))
 }
@@ -65,11 +73,16 @@ pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<SlackApp>>> {
 /// The Slack routes, and the relay of expert messages into Slack threads.
 pub fn start(app: Arc<SlackApp>) -> Router {
     tokio::spawn(relay::run(app.clone()));
+    tokio::spawn(experts::watch_desk(app.clone()));
+    tokio::spawn(experts::watch_user_messages(app.clone()));
     let max_body = app.state.settings.server.max_body_bytes;
     Router::new()
         .route("/slack/events", post(events))
         .route("/slack/interactions", post(interactions::handle))
         .route("/slack/commands", post(commands::handle))
+        .route("/slack/install", get(install::install))
+        .route("/slack/oauth/callback", get(install::callback))
+        .route("/api/v1/experts/{id}/slack", put(experts::link))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(app)
 }
@@ -118,6 +131,17 @@ impl SlackApp {
             .cloned()
     }
 
+    /// True the first time an event id is seen (bounded memory: forgets after 10 000).
+    fn first_sight(&self, event_id: &str) -> bool {
+        let Ok(mut seen) = self.seen_events.lock() else {
+            return true;
+        };
+        if seen.len() > 10_000 {
+            seen.clear();
+        }
+        seen.insert(event_id.to_string())
+    }
+
     fn remember(&self, thread: &Thread) {
         if let Ok(mut threads) = self.threads.lock() {
             threads.insert(thread.key());
@@ -131,12 +155,52 @@ impl SlackApp {
             .unwrap_or(false)
     }
 
+    /// The tenant and Web API client of a workspace: its OAuth installation when it
+    /// has one, else the configured single workspace (`bot_token`, `tenant_id`).
+    async fn workspace(&self, team_id: &str) -> anyhow::Result<(String, SlackApi)> {
+        if let Some(i) = self.state.store.slack_installation(team_id).await? {
+            let token = self
+                .secret_box
+                .open(&i.sealed_token, &install::token_context(team_id))?;
+            return Ok((i.tenant_id, self.api.with_token(token.expose())));
+        }
+        Ok((self.tenant().await?, self.api.clone()))
+    }
+
+    /// The Web API client that speaks in a tenant's workspace.
+    async fn api_for_tenant(&self, tenant_id: &str) -> SlackApi {
+        let installed = match self
+            .state
+            .store
+            .slack_installation_for_tenant(tenant_id)
+            .await
+        {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the Slack installation");
+                None
+            }
+        };
+        if let Some(i) = installed {
+            match self
+                .secret_box
+                .open(&i.sealed_token, &install::token_context(&i.team_id))
+            {
+                Ok(token) => return self.api.with_token(token.expose()),
+                Err(e) => {
+                    tracing::error!(error = %e, team_id = %i.team_id, "cannot open the workspace's bot token")
+                }
+            }
+        }
+        self.api.clone()
+    }
+
     /// Answer one message from Slack (in a task of its own: Slack already has its 200).
     async fn handle(self: Arc<Self>, incoming: Incoming) {
         if incoming.needs_known_thread && !self.knows(&incoming.thread) {
             return;
         }
-        let tenant_id = match self.tenant().await {
+        let (tenant_id, api) = match self.workspace(&incoming.team_id).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(error = %e, "cannot map the Slack workspace to a tenant");
@@ -151,17 +215,17 @@ impl SlackApp {
             text: incoming.text,
             event_id: incoming.event_id,
         };
-        self.run_turn(incoming.thread, inbound).await;
+        self.run_turn(&api, incoming.thread, inbound).await;
     }
 
     /// Run the turn for a stored-first message and stream it into the thread. Nothing
     /// is posted unless a turn runs: a retried event or a conversation held by an
     /// expert stays silent.
-    async fn run_turn(&self, thread: Thread, inbound: InboundMessage) {
+    async fn run_turn(&self, api: &SlackApi, thread: Thread, inbound: InboundMessage) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let follower = tokio::spawn(stream::follow(
-            self.api.clone(),
+            api.clone(),
             thread.clone(),
             rx,
             done_rx,
@@ -208,7 +272,7 @@ impl SlackApp {
                         Err(e) => tracing::warn!(error = %e, "cannot read the proposed action"),
                     }
                 }
-                stream::finish(&self.api, &thread, &streamed, outcome.reply, blocks).await
+                stream::finish(api, &thread, &streamed, outcome.reply, blocks).await
             }
             Ok(Answer::WithExpert { .. }) => {
                 self.remember(&thread);
@@ -228,7 +292,7 @@ impl SlackApp {
                     }
                 };
                 let blocks = vec![render::plain_section(note)];
-                stream::finish(&self.api, &thread, &streamed, note.to_string(), blocks).await
+                stream::finish(api, &thread, &streamed, note.to_string(), blocks).await
             }
         };
         if let Err(e) = posted {
@@ -267,6 +331,12 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
                 .get("x-slack-retry-num")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("0");
+            if experts::in_experts_thread(&app, &event) {
+                if app.first_sight(&event_id) {
+                    tokio::spawn(experts::thread_message(app.clone(), *event));
+                }
+                return StatusCode::OK.into_response();
+            }
             if let Some(incoming) =
                 adapter::events::incoming(&team_id, &event_id, bot.as_deref(), &event)
             {

@@ -21,28 +21,28 @@ pub async fn run(app: Arc<SlackApp>) {
             }
             _ => continue,
         };
-        let Some(thread) = slack_thread(&app, &conversation_id).await else {
+        let Some((tenant_id, thread)) = slack_thread(&app, &conversation_id).await else {
             continue;
         };
         app.remember(&thread);
-        if let Err(e) = stream::post_in_thread(&app.api, &thread, text, blocks).await {
+        let api = app.api_for_tenant(&tenant_id).await;
+        if let Err(e) = stream::post_in_thread(&api, &thread, text, blocks).await {
             tracing::error!(error = %e, %conversation_id, "cannot relay to the Slack thread");
         }
     }
 }
 
-/// The Slack thread of a conversation, if it is one of this workspace's.
-async fn slack_thread(app: &SlackApp, conversation_id: &str) -> Option<Thread> {
-    let tenant = app.tenant().await.ok()?;
-    let info = app
+/// The tenant and Slack thread of a conversation, if it lives on Slack.
+async fn slack_thread(app: &SlackApp, conversation_id: &str) -> Option<(String, Thread)> {
+    let (tenant_id, channel, key) = app
         .state
         .store
-        .conversation_for_tenant(conversation_id, &tenant)
+        .conversation_route(conversation_id)
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "cannot read the conversation"))
         .ok()??;
-    if info.channel != omnify_core::ChannelKind::Slack.as_str() {
+    if channel != omnify_core::ChannelKind::Slack.as_str() {
         return None;
     }
-    Thread::from_key(&info.conversation_key)
+    Some((tenant_id, Thread::from_key(&key)?))
 }

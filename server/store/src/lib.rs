@@ -12,12 +12,14 @@ mod escalations;
 mod migrate;
 pub mod secret_box;
 mod sessions;
+mod slack;
 mod tenants;
 
 pub use actions::AuditEntry;
 pub use connections::{ConnectionInfo, SealedConnection};
 pub use conversations::{ConversationInfo, PendingInbound};
 pub use escalations::{EscalationEvent, ExpertLogin, NewExpertToken};
+pub use slack::{SlackInstallation, SlackThread};
 pub use tenants::{ApiKeyIdentity, NewApiKey, Tenant};
 
 use omnify_core::StoreError;

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "expert_sessions",
         include_str!("../migrations/0005_expert_sessions.sql"),
     ),
+    (6, "slack", include_str!("../migrations/0006_slack.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
