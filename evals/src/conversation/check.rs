@@ -171,13 +171,12 @@ pub fn check_turn(
         }
     }
     for f in &turn.forbid_tools {
-        if called.contains(&f.as_str()) {
+        // Already counted when it was also unexpected.
+        if called.contains(&f.as_str())
+            && !fails.iter().any(|m| m == &format!("unexpected tool {f}"))
+        {
             c.tools.fp += 1;
-            if turn.tools.is_none() {
-                fails.push(format!("forbidden tool {f} called"));
-            } else if !fails.iter().any(|m| m == &format!("unexpected tool {f}")) {
-                fails.push(format!("forbidden tool {f} called"));
-            }
+            fails.push(format!("forbidden tool {f} called"));
         }
     }
 

@@ -169,7 +169,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             esc(&detail)
         );
     }
-    let _ = write!(o, "</table></body></html>\n");
+    let _ = writeln!(o, "</table></body></html>");
     o
 }
 
