@@ -31,6 +31,39 @@ pub struct Settings {
     pub bench: BenchSettings,
     /// The Slack app; its routes are mounted only when a signing secret is set.
     pub slack: SlackSettings,
+    /// The web-chat widget for site visitors (see docs/webchat.md).
+    pub widget: WidgetSettings,
+}
+
+/// The web-chat widget (`/widget.js`) and its anonymous visitors.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetSettings {
+    /// Signs visitor tokens (HMAC-SHA256). Empty: a key is generated once into
+    /// `<data_dir>/widget.key`.
+    pub secret: Secret,
+    /// Sites (`https://brand.example`) whose pages may start visitor sessions and open
+    /// the socket, besides this server's own origin; `"*"` allows any site.
+    pub allowed_origins: Vec<String>,
+    /// How long a visitor token lasts.
+    pub token_ttl_days: u32,
+    /// New visitor sessions per minute per client IP address.
+    pub sessions_per_minute_per_ip: u32,
+    /// In the demo only (`demo.sandbox` on, the demo tenant): visitors chat as members,
+    /// so the demo page can answer questions about the demo brand's platforms.
+    pub demo_members: bool,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            secret: Secret::default(),
+            allowed_origins: Vec::new(),
+            token_ttl_days: 30,
+            sessions_per_minute_per_ip: 20,
+            demo_members: true,
+        }
+    }
 }
 
 /// The Slack app (see docs/slack.md).
@@ -342,6 +375,7 @@ impl Default for Settings {
             approvals: Default::default(),
             bench: BenchSettings::default(),
             slack: SlackSettings::default(),
+            widget: WidgetSettings::default(),
         }
     }
 }

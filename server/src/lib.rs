@@ -15,6 +15,7 @@ pub mod slack;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod widget;
 
 /// rustls needs one process-wide crypto provider; several crates bring their own, so
 /// we choose explicitly before anything opens a TLS connection.

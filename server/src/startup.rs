@@ -63,6 +63,8 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     let settings = Arc::new(settings);
     let store = connect_store(&settings).await?;
     let demo_key = ensure_demo_tenant(&store).await?;
+    // The oldest tenant is the demo brand's (the demo page at `/` chats with it).
+    let widget = crate::widget::Widget::new(&settings, store.first_tenant_id().await?)?;
 
     let connectors = platforms::all(&settings);
     let (defaults, sandbox) = default_clients(&settings, &connectors).await?;
@@ -180,6 +182,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         approvals,
         key_cache: Arc::new(TtlCache::new(Duration::from_secs(30), 10_000)),
         tenant_names: Arc::new(TtlCache::new(Duration::from_secs(300), 10_000)),
+        widget: Arc::new(widget),
     };
     Ok(Runtime {
         state,
@@ -329,9 +332,13 @@ impl Application {
             );
             app = app.merge(crate::slack::start(slack));
         }
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        // Client addresses for per-IP limits (the widget's visitor sessions).
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         self.runtime.state.store.close().await;
         Ok(())
     }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub key_cache: Arc<TtlCache<String, ApiKeyIdentity>>,
     /// Tenants' names for the system prompt.
     pub tenant_names: Arc<TtlCache<String, String>>,
+    /// The web-chat widget: visitor-token key, session limits, the demo tenant.
+    pub widget: Arc<crate::widget::Widget>,
 }
 
 impl AppState {

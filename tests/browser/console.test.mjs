@@ -7,18 +7,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..", "..");
-const binary = process.env.OMNIFY_BIN || join(process.env.CARGO_TARGET_DIR || join(repo, "target"), "debug", "omnify");
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const artifacts = join(here, "artifacts");
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, eventually, launchChromium, request, screenshot, startServer } from "./helpers.mjs";
 
 const EXPERT = { name: "Ana", email: "ana@agency.test", password: "correct horse battery staple" };
 const ASK = "Can I talk to a human about our Meta budget?";
@@ -26,88 +17,16 @@ const REPLY = "Let's keep the Meta budget flat until December.";
 const SUMMARY = "Keep the Meta budget flat until December; revisit after Black Friday.";
 
 let server;
-let serverLog = "";
-let dataDir;
 let base;
 let apiKey;
 let browser;
 
-/** Start `omnify serve --port 0` and read the demo key and address it prints. */
-function startServer() {
-  dataDir = mkdtempSync(join(tmpdir(), "omnify-browser-"));
-  // Only the settings this test means: no OMNIFY_… from the caller's environment.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OMNIFY_")));
-  env.OMNIFY_DEMO__TODAY = "2026-11-25";
-  env.RUST_LOG = env.RUST_LOG || "warn";
-  server = spawn(binary, ["serve", "--port", "0", "--data-dir", join(dataDir, "data")], {
-    cwd: dataDir,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error("the server did not start in 60 s:\n" + serverLog)), 60_000);
-    const seen = () => {
-      const key = serverLog.match(/\b(omk_[A-Za-z0-9_]+)/);
-      const addr = serverLog.match(/listening on (http:\/\/[0-9.:\[\]a-z]+)/);
-      if (key && addr) {
-        clearTimeout(timer);
-        apiKey = key[1];
-        base = addr[1];
-        resolvePromise();
-      }
-    };
-    server.stdout.on("data", (d) => {
-      serverLog += d.toString();
-      seen();
-    });
-    server.stderr.on("data", (d) => {
-      serverLog += d.toString();
-    });
-    server.on("error", (e) => {
-      clearTimeout(timer);
-      reject(new Error("cannot start " + binary + ": " + e.message));
-    });
-    server.on("exit", (code) => {
-      if (!base) {
-        clearTimeout(timer);
-        reject(new Error("the server exited with " + code + ":\n" + serverLog));
-      }
-    });
-  });
-}
-
-async function call(method, path, body, token = apiKey) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: "Bearer " + token, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json };
-}
-
-/** Poll `read` until `ok` holds for its value, or fail with the last value. */
-async function eventually(what, read, ok, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(what + "; last seen: " + JSON.stringify(last));
+function call(method, path, body, token = apiKey) {
+  return request(base, method, path, body, token);
 }
 
 async function failureShot(page, name) {
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, name), fullPage: true }).catch(() => {});
-  console.error("screenshot: " + join(artifacts, name) + "\nserver log:\n" + serverLog);
+  await screenshot(page, name, server ? server.log() : "");
 }
 
 async function logIn(context) {
@@ -121,32 +40,15 @@ async function logIn(context) {
 }
 
 before(async () => {
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  server = await startServer();
+  base = server.base;
+  apiKey = server.apiKey;
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (server.exitCode === null) server.kill("SIGKILL");
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (server) await server.stop();
 });
 
 test("an expert logs in, claims, replies and hands back to the bot in the console", async (t) => {

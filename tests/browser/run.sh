@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The expert console in a real headless Chromium (tests/browser/console.test.mjs).
+# The expert console and the chat widget in a real headless Chromium (tests/browser/*.test.mjs).
 # Installs Debian's Chromium and Node (18 or later) if missing, builds the server
 # binary, installs playwright-core from the lockfile (no browser download) and runs
 # `node --test`. OMNIFY_BIN=path skips the build; CHROMIUM_PATH picks another browser.
@@ -27,4 +27,4 @@ fi
 cd "$here"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 npm ci --no-audit --no-fund --loglevel=error
-node --test console.test.mjs
+node --test *.test.mjs

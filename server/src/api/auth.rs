@@ -1,4 +1,5 @@
-//! API-key authentication: `Authorization: Bearer omk_…` names the tenant.
+//! API-key authentication: `Authorization: Bearer omk_…` names the tenant. The chat
+//! WebSocket also takes web-chat visitors (`?visitor_token=ovt_…`, see [`ChatCaller`]).
 
 use super::error::ApiError;
 use crate::state::AppState;
@@ -13,6 +14,55 @@ pub struct ApiCaller {
     pub key_id: String,
     /// `admin` or `member`.
     pub role: String,
+}
+
+/// Who is on the chat WebSocket: a tenant's API key (a member), or a web-chat visitor
+/// with a visitor token (`?visitor_token=`, origin-checked; see `crate::widget`).
+#[derive(Debug, Clone)]
+pub struct ChatCaller {
+    /// For a visitor: its tenant, `key_id` `visitor:<id>` (the rate-limit key), role `visitor`.
+    pub api: ApiCaller,
+    pub role: omnify_agent::UserRole,
+    /// The visitor's id, when the caller is a visitor.
+    pub visitor_id: Option<String>,
+}
+
+impl ChatCaller {
+    /// Whether this caller may read or write `conversation_id` (of its tenant).
+    pub fn may_open(&self, conversation_id: &str) -> bool {
+        self.visitor_id
+            .as_deref()
+            .is_none_or(|v| crate::widget::owns(v, conversation_id))
+    }
+}
+
+impl FromRequestParts<AppState> for ChatCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = crate::widget::query_param(parts.uri.query(), "visitor_token") else {
+            let api = ApiCaller::from_request_parts(parts, state).await?;
+            return Ok(Self {
+                api,
+                role: omnify_agent::UserRole::Member,
+                visitor_id: None,
+            });
+        };
+        let visitor = crate::widget::visitor_from(state, &parts.headers, token)?;
+        let claims = visitor.claims;
+        Ok(Self {
+            api: ApiCaller {
+                tenant_id: claims.tenant_id,
+                key_id: format!("visitor:{}", claims.visitor_id),
+                role: "visitor".into(),
+            },
+            role: visitor.role,
+            visitor_id: Some(claims.visitor_id),
+        })
+    }
 }
 
 /// A caller whose key may administer the tenant (connections, keys).

@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             post(experts::resolve),
         )
         .merge(console::routes())
+        .merge(crate::widget::routes::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(health::not_found)

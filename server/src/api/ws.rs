@@ -5,8 +5,11 @@
 //! `error` — each carrying the `conversation_id`. A socket also receives, live, what
 //! happens in the conversations it has written to: an expert's messages
 //! (`expert_message`) and hand-offs (`handoff`).
+//!
+//! Web-chat visitors connect with `?visitor_token=` instead of a key: they chat with
+//! the visitor role and only in their own conversations (`crate::widget`).
 
-use super::auth::ApiCaller;
+use super::auth::ChatCaller;
 use super::chat::{ChatReply, chat_error, prepare};
 use super::error::ApiError;
 use crate::chat::{Answer, answer};
@@ -43,7 +46,7 @@ enum ClientFrame {
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    caller: ApiCaller,
+    caller: ChatCaller,
     ws: WebSocketUpgrade,
 ) -> Response {
     let max = state.settings.server.max_body_bytes;
@@ -55,7 +58,7 @@ fn error_frame(conversation_id: Option<&str>, e: &ApiError) -> String {
     json!({"type": "error", "conversation_id": conversation_id, "code": e.code(), "message": e.to_string()}).to_string()
 }
 
-async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
+async fn session(state: AppState, caller: ChatCaller, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     // Everything the socket sends goes through one queue: turn frames and live events
     // from the hub interleave without two writers.
@@ -89,11 +92,15 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
                 let _ = out.send(json!({"type": "pong"}).to_string());
             }
             ClientFrame::Subscribe { conversation_id } => {
-                match state
-                    .store
-                    .conversation_for_tenant(&conversation_id, &caller.tenant_id)
-                    .await
-                {
+                let found = if caller.may_open(&conversation_id) {
+                    state
+                        .store
+                        .conversation_for_tenant(&conversation_id, &caller.api.tenant_id)
+                        .await
+                } else {
+                    Ok(None)
+                };
+                match found {
                     Ok(Some(_)) => {
                         subscriptions
                             .entry(conversation_id.clone())
@@ -117,9 +124,22 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
                 message,
                 client_id,
             } => {
-                let inbound = match prepare(
+                if let Some(id) = conversation_id.as_deref()
+                    && !caller.may_open(id)
+                {
+                    let e = ApiError::NotFound(format!("conversation {id}"));
+                    let _ = out.send(error_frame(Some(id), &e));
+                    continue;
+                }
+                let new_conversation = conversation_id.is_none();
+                // A visitor's idempotency keys are its own.
+                let client_id = match &caller.visitor_id {
+                    Some(v) => client_id.map(|c| format!("visitor:{v}:{c}")),
+                    None => client_id,
+                };
+                let mut inbound = match prepare(
                     &state,
-                    &caller,
+                    &caller.api,
                     ChannelKind::Web,
                     conversation_id,
                     message,
@@ -133,12 +153,18 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
                         continue;
                     }
                 };
+                if let Some(v) = &caller.visitor_id {
+                    inbound.author = format!("visitor:{v}");
+                    if new_conversation {
+                        inbound.conversation_key = crate::widget::new_conversation_id(v);
+                    }
+                }
                 let conversation_id = inbound.conversation_key.clone();
                 subscriptions
                     .entry(conversation_id.clone())
                     .or_insert_with(|| state.hub.subscribe(&conversation_id, out.clone()));
                 // Answer in the background so the socket keeps reading (pings, more messages).
-                tokio::spawn(run_turn(state.clone(), inbound, out.clone()));
+                tokio::spawn(run_turn(state.clone(), inbound, caller.role, out.clone()));
             }
         }
     }
@@ -150,14 +176,14 @@ async fn session(state: AppState, caller: ApiCaller, socket: WebSocket) {
 async fn run_turn(
     state: AppState,
     inbound: omnify_core::InboundMessage,
+    role: UserRole,
     out: UnboundedSender<String>,
 ) {
     let conversation_id = inbound.conversation_key.clone();
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let turn_state = state.clone();
-    let turn = tokio::spawn(async move {
-        answer(&turn_state, inbound, UserRole::Member, Some(events_tx)).await
-    });
+    let turn =
+        tokio::spawn(async move { answer(&turn_state, inbound, role, Some(events_tx)).await });
     // Forward everything but `done`: the final frame is sent below, with usage. If the
     // socket is gone the turn still completes and is stored.
     while let Some(event) = events.recv().await {
