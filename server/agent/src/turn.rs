@@ -9,8 +9,8 @@ use crate::prompts::{Prompts, TenantFacts};
 use crate::registry::{ToolRegistry, UserRole};
 use futures_util::future::join_all;
 use omnify_core::{
-    ChatMessage, ChatModel, ChatRequest, ConversationStore, MessageRole, ModelError,
-    ModelErrorKind, OutboundEvent, StoreError, StoredMessage, Tool, ToolCallRecord,
+    ChatMessage, ChatModel, ChatRequest, ConversationStore, InterventionKind, MessageRole,
+    ModelError, ModelErrorKind, OutboundEvent, StoreError, StoredMessage, Tool, ToolCallRecord,
     ToolCallRequest, ToolContext, ToolEffect, ToolError, TurnUsage, Usage,
 };
 use std::collections::{HashMap, HashSet};
@@ -402,11 +402,24 @@ impl Agent {
             )
             .await?;
         let minutes = desk.sla().for_urgency(escalation.urgency).as_secs() / 60;
+        // The reason is written for the expert; the user gets it in their own terms.
+        let why = match trigger.kind {
+            InterventionKind::HumanRequested => "as you asked",
+            InterventionKind::CompliancePrivacy => {
+                "because privacy and legal questions need a person"
+            }
+            InterventionKind::BillingAccount => {
+                "because billing and account questions need a person"
+            }
+            InterventionKind::Frustration => "because I'm clearly not getting this right for you",
+            InterventionKind::IntegrationFailure => "because a connection needs fixing",
+            InterventionKind::LowConfidence => "because I can't answer this reliably",
+            InterventionKind::HighStakesDecision => "because this decision moves real money",
+        };
         let reply = format!(
-            "I've asked a human expert on your team to join this conversation ({}). They'll reply right here, \
+            "I've asked a human expert on your team to join this conversation, {why}. They'll reply right here, \
              usually within {minutes} minutes. Until they hand the conversation back, I'll stay quiet and pass your \
-             messages on to them.",
-            trigger.reason
+             messages on to them."
         );
         self.reply_without_model(input, reply, "policy", emit)
             .await
