@@ -211,6 +211,40 @@ impl SqlStore {
             .map(|_| ())
     }
 
+    /// Delete the row of a single-use `state` from `table` (a fixed table name, never
+    /// user input) and return it if it was there and younger than `max_age_us`. Only
+    /// the caller whose delete removed the row gets it, so a state works once even
+    /// when two callbacks race.
+    pub(crate) async fn take_single_use(
+        &self,
+        table: &'static str,
+        state: &str,
+        max_age_us: i64,
+    ) -> Result<Option<AnyRow>, StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM {table} WHERE state = $1"
+        )))
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE state = $1"
+        )))
+        .bind(state)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        tx.commit().await.map_err(db)?;
+        let Some(row) = row.filter(|_| deleted == 1) else {
+            return Ok(None);
+        };
+        let created_at: i64 = row.try_get("created_at").map_err(db)?;
+        Ok((now_us() - created_at <= max_age_us).then_some(row))
+    }
+
     /// Use up an OAuth `state` younger than `max_age_us`: `(tenant_id, platform, account_id)`.
     /// A state works once, even if two callbacks race: only the one whose delete
     /// removed the row gets it.
@@ -219,28 +253,12 @@ impl SqlStore {
         state: &str,
         max_age_us: i64,
     ) -> Result<Option<(String, String, String)>, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(db)?;
-        let row = sqlx::query(
-            "SELECT tenant_id, platform, account_id, created_at FROM oauth_states WHERE state = $1",
-        )
-        .bind(state)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let deleted = sqlx::query("DELETE FROM oauth_states WHERE state = $1")
-            .bind(state)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        tx.commit().await.map_err(db)?;
-        let Some(row) = row.filter(|_| deleted == 1) else {
+        let Some(row) = self
+            .take_single_use("oauth_states", state, max_age_us)
+            .await?
+        else {
             return Ok(None);
         };
-        let created_at: i64 = row.try_get("created_at").map_err(db)?;
-        if now_us() - created_at > max_age_us {
-            return Ok(None);
-        }
         Ok(Some((
             row.try_get("tenant_id").map_err(db)?,
             row.try_get("platform").map_err(db)?,

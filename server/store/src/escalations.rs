@@ -130,6 +130,24 @@ async fn transition(
     Ok(())
 }
 
+/// Move the conversation of escalation `id` to `to`; inside the caller's transaction.
+async fn transition_escalated(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    to: ConversationMode,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let conversation_id: String =
+        sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?
+            .try_get("conversation_id")
+            .map_err(db)?;
+    transition(tx, &conversation_id, to, reason).await
+}
+
 impl SqlStore {
     /// Add an expert; the returned token (shown once) opens the console and the expert API.
     #[allow(clippy::too_many_arguments)]
@@ -477,21 +495,7 @@ impl EscalationStore for SqlStore {
             tx.rollback().await.map_err(db)?;
             return Ok(false);
         }
-        let conversation_id: String =
-            sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?
-                .try_get("conversation_id")
-                .map_err(db)?;
-        transition(
-            &mut tx,
-            &conversation_id,
-            ConversationMode::WithExpert,
-            "claimed",
-        )
-        .await?;
+        transition_escalated(&mut tx, id, ConversationMode::WithExpert, "claimed").await?;
         tx.commit().await.map_err(db)?;
         Ok(true)
     }
@@ -526,15 +530,7 @@ impl EscalationStore for SqlStore {
             tx.rollback().await.map_err(db)?;
             return Ok(false);
         }
-        let conversation_id: String =
-            sqlx::query("SELECT conversation_id FROM escalations WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?
-                .try_get("conversation_id")
-                .map_err(db)?;
-        transition(&mut tx, &conversation_id, then, status).await?;
+        transition_escalated(&mut tx, id, then, status).await?;
         tx.commit().await.map_err(db)?;
         Ok(true)
     }

@@ -180,24 +180,10 @@ impl SqlStore {
         state: &str,
         max_age_us: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await.map_err(db)?;
-        let row = sqlx::query("SELECT created_at FROM slack_oauth_states WHERE state = $1")
-            .bind(state)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        let deleted = sqlx::query("DELETE FROM slack_oauth_states WHERE state = $1")
-            .bind(state)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        tx.commit().await.map_err(db)?;
-        let Some(row) = row.filter(|_| deleted == 1) else {
-            return Ok(false);
-        };
-        let created_at: i64 = row.try_get("created_at").map_err(db)?;
-        Ok(now_us() - created_at <= max_age_us)
+        Ok(self
+            .take_single_use("slack_oauth_states", state, max_age_us)
+            .await?
+            .is_some())
     }
 
     /// A conversation's tenant, channel and key, whichever tenant it belongs to.
