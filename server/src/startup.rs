@@ -134,17 +134,13 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         UserRole::Visitor,
     );
 
-    let approvals = Arc::new(ApprovalDesk::new(
-        Arc::new(store.clone()),
-        vec![
-            Arc::new(ChangeBudgetAction::new(directory.clone())),
-            Arc::new(PauseCampaignAction::new(directory.clone())),
-        ],
-    ));
-    let actions: [Arc<dyn WriteAction>; 2] = [
+    // The same actions back the proposal tools the model calls and the desk that
+    // executes them once approved.
+    let actions: Vec<Arc<dyn WriteAction>> = vec![
         Arc::new(ChangeBudgetAction::new(directory.clone())),
         Arc::new(PauseCampaignAction::new(directory.clone())),
     ];
+    let approvals = Arc::new(ApprovalDesk::new(Arc::new(store.clone()), actions.clone()));
     for action in actions {
         let proposal =
             ProposalTool::new(action, Arc::new(store.clone()), settings.approvals.clone());
