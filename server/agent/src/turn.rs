@@ -233,6 +233,9 @@ impl Agent {
             today: input.today,
         };
         let mut usage = Usage::default();
+        // The model that actually answered (a fallback provider, a dated model id): it
+        // sets the price, not the configured primary.
+        let mut answered_by = self.model.model_name().to_string();
         let mut records = Vec::new();
         let mut steps = 0;
         let mut trimmed_for_context = false;
@@ -293,6 +296,9 @@ impl Agent {
                 "model step done"
             );
             usage += response.usage;
+            if !response.model.is_empty() {
+                answered_by = response.model.clone();
+            }
             if response.tool_calls.is_empty() {
                 break response.text;
             }
@@ -349,10 +355,10 @@ impl Agent {
         let turn_usage = TurnUsage {
             conversation_id: input.conversation_id.clone(),
             message_id: reply_id.clone(),
-            model: self.model.model_name().to_string(),
+            model: answered_by.clone(),
             prompt_tokens: usage.prompt_tokens,
             completion_tokens: usage.completion_tokens,
-            cost_usd: self.prices.cost(self.model.model_name(), usage),
+            cost_usd: self.prices.cost(&answered_by, usage),
             steps,
         };
         self.store
