@@ -1,3 +1,4 @@
-//! Chat surfaces: Slack now; Discord and the web-chat widget later.
+//! Chat surfaces: Slack and Discord (the web-chat widget lives in the server).
 
+pub mod discord;
 pub mod slack;

@@ -78,6 +78,9 @@ pub async fn run(
                 OutboundEvent::Error { message } => writeln!(out, "error: {message}"),
                 OutboundEvent::ExpertMessage { author, text } => writeln!(out, "{author}: {text}"),
                 OutboundEvent::Handoff { message, .. } => writeln!(out, "— {message}"),
+                OutboundEvent::Chart { title, svg_url, .. } => {
+                    writeln!(out, "[chart] {title}: {svg_url}")
+                }
             };
             let _ = out.flush();
         }

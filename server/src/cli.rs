@@ -80,6 +80,29 @@ pub enum Command {
     /// Manage the keys that seal platform credentials.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Run an analytic on a CSV export: fatigue, ltv, anomalies, churn or budget
+    /// (columns in docs/analytics.md).
+    Analyze(crate::analyze::AnalyzeArgs),
+    /// Add documents to a tenant's knowledge base: Markdown, text, HTML and PDF files,
+    /// or folders of them (a folder is synced: files removed from it leave the base).
+    Ingest {
+        /// Files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The tenant whose knowledge base it is (default: the first tenant, the demo's).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Set up the Discord application (see docs/discord.md).
+    #[command(subcommand)]
+    Discord(DiscordCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiscordCommand {
+    /// Register `/omnify` (ask, report, connect, help) as the application's global
+    /// command, replacing what it had. Needs `[discord] application_id` and `bot_token`.
+    RegisterCommands,
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,6 +33,11 @@ pub struct Settings {
     pub slack: SlackSettings,
     /// The web-chat widget for site visitors (see docs/webchat.md).
     pub widget: WidgetSettings,
+    /// The knowledge base (see docs/knowledge.md).
+    pub knowledge: crate::knowledge::KnowledgeSettings,
+    /// The Discord application; its interactions endpoint is mounted only when a public
+    /// key is set (see docs/discord.md).
+    pub discord: DiscordSettings,
 }
 
 /// The web-chat widget (`/widget.js`) and its anonymous visitors.
@@ -52,6 +57,20 @@ pub struct WidgetSettings {
     /// In the demo only (`demo.sandbox` on, the demo tenant): visitors chat as members,
     /// so the demo page can answer questions about the demo brand's platforms.
     pub demo_members: bool,
+    /// Per-tenant widget settings, keyed by tenant id: `[widget.tenants.<id>]`.
+    pub tenants: HashMap<String, WidgetTenantSettings>,
+}
+
+/// One tenant's sites.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetTenantSettings {
+    /// The tenant's sites (`https://brand.example`) that may embed its widget, besides
+    /// the server-wide `widget.allowed_origins`.
+    pub allowed_origins: Vec<String>,
+    /// Verifies identified visitors: the tenant's site signs an HS256 JWT about its
+    /// logged-in user with this secret (docs/webchat.md). Empty: anonymous visitors only.
+    pub identity_secret: Secret,
 }
 
 impl Default for WidgetSettings {
@@ -62,6 +81,49 @@ impl Default for WidgetSettings {
             token_ttl_days: 30,
             sessions_per_minute_per_ip: 20,
             demo_members: true,
+            tenants: HashMap::new(),
+        }
+    }
+}
+
+/// The Discord application (see docs/discord.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordSettings {
+    /// "Application ID" on the application's General Information page.
+    pub application_id: String,
+    /// "Public Key" there (hex); interactions not signed with its private half get 401.
+    pub public_key: String,
+    /// The bot's token (Bot page): posts in threads, opens them, registers commands.
+    pub bot_token: Secret,
+    /// The REST API's host (a local stand-in in tests).
+    pub api_base_url: String,
+    /// The tenant of guilds not listed in `guild_tenants` (and of DMs); empty: the
+    /// first tenant.
+    pub tenant_id: Option<String>,
+    /// Guild (server) id → tenant id, when several tenants share the application.
+    pub guild_tenants: HashMap<String, String>,
+    /// Least time between two edits of a streaming reply.
+    pub update_interval_ms: u64,
+    /// The channel where escalations are posted with Claim / Resolve buttons; empty: none.
+    pub experts_channel_id: String,
+    /// Discord user id → Omnify expert (id or email): whose clicks on Claim / Resolve
+    /// act as which expert.
+    pub expert_users: HashMap<String, String>,
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        Self {
+            application_id: String::new(),
+            public_key: String::new(),
+            bot_token: Secret::default(),
+            api_base_url: "https://discord.com".into(),
+            tenant_id: None,
+            guild_tenants: HashMap::new(),
+            update_interval_ms: 1000,
+            experts_channel_id: String::new(),
+            expert_users: HashMap::new(),
         }
     }
 }
@@ -93,9 +155,10 @@ pub struct SlackSettings {
     pub experts_channel: String,
 }
 
-/// Scopes the app needs: mentions, DMs and thread replies, posting and editing.
+/// Scopes the app needs: mentions, DMs and thread replies, posting and editing,
+/// sharing charts as files.
 pub const SLACK_DEFAULT_SCOPES: &str =
-    "app_mentions:read,channels:history,groups:history,im:history,chat:write,commands";
+    "app_mentions:read,channels:history,groups:history,im:history,chat:write,commands,files:write";
 
 impl Default for SlackSettings {
     fn default() -> Self {
@@ -376,6 +439,8 @@ impl Default for Settings {
             bench: BenchSettings::default(),
             slack: SlackSettings::default(),
             widget: WidgetSettings::default(),
+            knowledge: crate::knowledge::KnowledgeSettings::default(),
+            discord: DiscordSettings::default(),
         }
     }
 }
@@ -471,7 +536,7 @@ impl Default for AgentSettings {
             max_steps: 8,
             max_total_tokens: 200_000,
             turn_timeout_secs: 120,
-            tool_timeout_secs: 30,
+            tool_timeout_secs: 90,
             max_output_tokens: 1024,
         }
     }

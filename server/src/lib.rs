@@ -1,6 +1,7 @@
 //! The Omnify server: configuration, command line, the HTTP and WebSocket API, and the
 //! start-up code that wires concrete models, stores and tools into one [`state::AppState`].
 
+pub mod analyze;
 pub mod api;
 pub mod ask;
 pub mod cache;
@@ -8,9 +9,12 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod connections;
+pub mod discord;
 pub mod escalations;
 pub mod fixed_tool;
 pub mod hub;
+pub mod ingest;
+pub mod knowledge;
 pub mod slack;
 pub mod startup;
 pub mod state;

@@ -1,5 +1,5 @@
 use clap::Parser;
-use omnify_server::cli::{Cli, Command, SecretsCommand};
+use omnify_server::cli::{Cli, Command, DiscordCommand, SecretsCommand};
 use omnify_server::config::Settings;
 use omnify_server::startup::{Application, connect_store};
 use omnify_server::{ask, install_crypto_provider, telemetry};
@@ -78,6 +78,15 @@ async fn run(
         Command::Secrets(SecretsCommand::NewKey) => {
             let key = omnify_store::secret_box::SecretBox::generate_key()?;
             println!("{}", key.expose());
+            Ok(())
+        }
+        Command::Analyze(args) => omnify_server::analyze::run(args),
+        Command::Ingest { paths, tenant } => {
+            omnify_server::ingest::run(settings, paths, tenant).await
+        }
+        Command::Discord(DiscordCommand::RegisterCommands) => {
+            let n = omnify_server::discord::register_commands(&settings).await?;
+            println!("Registered /omnify with Discord ({n} global command(s) now).");
             Ok(())
         }
         Command::Secrets(SecretsCommand::Rotate) => {

@@ -133,6 +133,30 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         &[],
         UserRole::Visitor,
     );
+    register_analytics(&mut tools, &directory, &settings)?;
+    let knowledge = crate::knowledge::build(&settings).await?;
+    if let Some(knowledge) = &knowledge {
+        // Hashed words fused with BM25 rank worse than BM25 alone (docs/knowledge.md):
+        // without a real embedding model, search by words only.
+        let mode = if knowledge.embedder().model_id() == omnify_knowledge::embed::hashing::MODEL_ID
+        {
+            omnify_knowledge::SearchMode::Lexical
+        } else {
+            omnify_knowledge::SearchMode::Hybrid
+        };
+        tools.register(
+            Arc::new(omnify_knowledge::SearchKnowledgeTool::new(knowledge.clone()).with_mode(mode)),
+            &[],
+            UserRole::Member,
+        );
+        if let Some(demo) = widget.demo_tenant.clone() {
+            crate::knowledge::sync_seed_documents(
+                knowledge.clone(),
+                demo,
+                settings.knowledge.seed_dir.clone(),
+            );
+        }
+    }
 
     // The same actions back the proposal tools the model calls and the desk that
     // executes them once approved.
@@ -179,6 +203,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         key_cache: Arc::new(TtlCache::new(Duration::from_secs(30), 10_000)),
         tenant_names: Arc::new(TtlCache::new(Duration::from_secs(300), 10_000)),
         widget: Arc::new(widget),
+        knowledge,
     };
     Ok(Runtime {
         state,
@@ -263,6 +288,54 @@ fn openai(p: &ProviderSettings) -> anyhow::Result<Arc<dyn ChatModel>> {
 }
 
 /// The configured providers in order, or the offline model when none is configured.
+/// The analytic tools: predictions on the tenant's data (`tools/src/analytics/`).
+fn register_analytics(
+    tools: &mut ToolRegistry,
+    directory: &Arc<dyn ClientDirectory>,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    use omnify_tools::analytics::{aida, anomalies, budget, churn, fatigue, ltv};
+    let d = || directory.clone();
+    tools.register(
+        Arc::new(fatigue::CreativeFatigueTool::new(d())),
+        &AD_PLATFORMS,
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(anomalies::AnomalyTool::new(d())),
+        &AD_PLATFORMS,
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(budget::BudgetAllocationTool::new(d())),
+        &AD_PLATFORMS,
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(ltv::ForecastLtvTool::new(d())),
+        &["shopify", "stripe", "triplewhale"],
+        UserRole::Member,
+    );
+    tools.register(
+        Arc::new(churn::PredictChurnRiskTool::new(d())),
+        &["stripe", "shopify", "hubspot"],
+        UserRole::Member,
+    );
+    // Copy scoring reads no platform; with a real model configured it asks the model
+    // for a second opinion, offline it scores by rules.
+    let copy_model = if settings.llm.is_configured() {
+        Some(build_model(settings)?)
+    } else {
+        None
+    };
+    tools.register(
+        Arc::new(aida::ScoreAdCopyTool::new(copy_model)),
+        &[],
+        UserRole::Member,
+    );
+    Ok(())
+}
+
 pub fn build_model(settings: &Settings) -> anyhow::Result<Arc<dyn ChatModel>> {
     if !settings.llm.is_configured() {
         return Ok(Arc::new(OfflineModel::new(settings.today())));
@@ -286,6 +359,8 @@ pub struct Application {
     listener: TcpListener,
     /// The Slack app, when `[slack] signing_secret` is set.
     slack: Option<Arc<crate::slack::SlackApp>>,
+    /// The Discord app, when `[discord] public_key` is set.
+    discord: Option<Arc<crate::discord::DiscordApp>>,
 }
 
 impl Application {
@@ -293,6 +368,7 @@ impl Application {
         let bind = format!("{}:{}", settings.server.host, settings.server.port);
         let runtime = build_runtime(settings).await?;
         let slack = crate::slack::build(&runtime.state).context("cannot set up Slack")?;
+        let discord = crate::discord::build(&runtime.state).context("cannot set up Discord")?;
         let listener = TcpListener::bind(&bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
@@ -302,6 +378,7 @@ impl Application {
             runtime,
             listener,
             slack,
+            discord,
         })
     }
 
@@ -327,6 +404,10 @@ impl Application {
                 "Slack routes mounted at /slack/events, /slack/interactions, /slack/commands"
             );
             app = app.merge(crate::slack::start(slack));
+        }
+        if let Some(discord) = self.discord {
+            tracing::info!("Discord interactions endpoint mounted at /discord/interactions");
+            app = app.merge(crate::discord::start(discord));
         }
         // Client addresses for per-IP limits (the widget's visitor sessions).
         axum::serve(

@@ -38,6 +38,8 @@ pub struct AppState {
     pub tenant_names: Arc<TtlCache<String, String>>,
     /// The web-chat widget: visitor-token key, session limits, the demo tenant.
     pub widget: Arc<crate::widget::Widget>,
+    /// The tenants' knowledge bases; `None` when `knowledge.enabled` is off.
+    pub knowledge: Option<Arc<omnify_knowledge::KnowledgeBase>>,
 }
 
 impl AppState {

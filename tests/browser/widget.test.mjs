@@ -73,8 +73,25 @@ test("a visitor chats on the demo page, comes back, and talks to an expert", asy
     const frames = received.map((p) => JSON.parse(p));
     assert.ok(frames.filter((f) => f.type === "delta").length >= 2, "the answer streamed in pieces");
     assert.ok(frames.some((f) => f.type === "tool_call" && f.name === "get_marketing_performance"));
-    // Markdown was rendered as elements, not markup strings.
-    assert.equal(await answer.locator("script, img, iframe").count(), 0);
+    // Markdown was rendered as elements, not markup strings; the only image is the chart.
+    assert.equal(await answer.locator("script, iframe").count(), 0);
+    assert.equal(await answer.locator("img").count(), await answer.locator("figure.chart img").count());
+
+    // The tool's daily spend chart shows under the answer: a real, loaded SVG image.
+    const chartFrame = frames.find((f) => f.type === "chart");
+    assert.ok(chartFrame, "a chart frame: " + JSON.stringify(frames.map((f) => f.type)));
+    const chart = answer.locator("figure.chart img");
+    await chart.waitFor();
+    assert.match(await chart.getAttribute("alt"), /Daily spend and revenue/);
+    const loaded = (img) => img.evaluate((n) => (n.complete ? n.naturalWidth : 0));
+    await page.waitForFunction((n) => n.complete && n.naturalWidth > 0, await chart.elementHandle(), { timeout: 10_000 });
+    assert.ok((await loaded(chart)) >= 400, "the chart image decoded");
+    const chartBox = await chart.boundingBox();
+    const answerBox = await answer.locator("div").first().boundingBox();
+    assert.ok(chartBox.y >= answerBox.y + answerBox.height - 1, "the chart is under the answer's text");
+    mkdirSync(artifacts, { recursive: true });
+    await chart.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, "widget-chart.png") });
 
     // A reload restores the conversation (the panel reopens on it).
     await page.reload();
@@ -82,6 +99,10 @@ test("a visitor chats on the demo page, comes back, and talks to an expert", asy
     await page.locator(".msg.user", { hasText: "how did Meta do last week?" }).waitFor();
     const restored = await page.locator(".msg.assistant").first().innerText();
     assert.equal(restored.trim(), text.trim(), "the same answer, from history");
+    const restoredChart = page.locator(".msg.assistant").first().locator("figure.chart img");
+    await restoredChart.waitFor();
+    await page.waitForFunction((n) => n.complete && n.naturalWidth > 0, await restoredChart.elementHandle(), { timeout: 10_000 });
+    assert.match(await restoredChart.getAttribute("alt"), /Daily spend and revenue/, "the chart, from history");
 
     // Ask for a person.
     await page.getByLabel("Message").fill("Can I talk to a human about our Meta budget?");

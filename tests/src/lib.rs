@@ -37,6 +37,14 @@ pub struct Options {
     pub tweak: Option<Tweak>,
     /// Reuse this data directory (to restart a server on the same SQLite file).
     pub data_dir: Option<std::path::PathBuf>,
+    /// Ingest the seed knowledge base (`knowledge/docs/`) into the demo tenant before
+    /// returning, with the hashing embedder (fast and deterministic).
+    pub seed_knowledge: bool,
+}
+
+/// The repository's seed knowledge base.
+pub fn seed_knowledge_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../knowledge/docs")
 }
 
 pub struct TestApp {
@@ -48,6 +56,8 @@ pub struct TestApp {
     /// The scripted model servers, in chain order.
     pub llm: Vec<ScriptedServer>,
     pub data_dir: std::path::PathBuf,
+    /// The server's knowledge base, when it is on.
+    pub knowledge: Option<std::sync::Arc<omnify_knowledge::KnowledgeBase>>,
     _dir: Option<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -76,6 +86,10 @@ pub async fn spawn_app(options: Options) -> TestApp {
     };
     settings.server.port = 0;
     settings.demo.today = Some(today());
+    // Tests ingest knowledge explicitly (`seed_knowledge`), never in the background, and
+    // with the hashing embedder: no model files, same vectors on every machine.
+    settings.knowledge.seed_dir = std::path::PathBuf::new();
+    settings.knowledge.embedder = omnify_knowledge::embed::EmbedderSettings::hashing();
     if options.postgres {
         settings.database.url = omnify_core::Secret::new(fresh_postgres_database().await);
     }
@@ -134,6 +148,15 @@ pub async fn spawn_app(options: Options) -> TestApp {
             (key.plaintext.expose().to_string(), tenant)
         }
     };
+    let knowledge = app.state().knowledge.clone();
+    if options.seed_knowledge {
+        let base = knowledge.as_ref().expect("the knowledge base is on");
+        let report = base
+            .ingest_path(&tenant_id, &seed_knowledge_dir(), &|_| {})
+            .await
+            .expect("the seed knowledge ingests");
+        assert!(report.added > 0 || report.unchanged > 0, "{report:?}");
+    }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -146,6 +169,7 @@ pub async fn spawn_app(options: Options) -> TestApp {
         store,
         llm,
         data_dir,
+        knowledge,
         _dir: dir,
         shutdown: Some(tx),
     }

@@ -392,3 +392,111 @@ async fn the_script_is_cached_and_the_demo_page_installs_it() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn an_identified_visitor_keeps_one_identity_and_finds_their_conversation() {
+    use omnify_server::config::WidgetTenantSettings;
+    use omnify_server::widget::identity::sign_for_tests;
+    let secret = b"brand-site-secret";
+    // Per-tenant settings are keyed by tenant id: learn the demo tenant's id from a
+    // first start, then start again on the same data directory with them.
+    let data_dir = tempfile::tempdir().unwrap();
+    let first_start = spawn_app(Options {
+        data_dir: Some(data_dir.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let tenant = first_start.tenant_id.clone();
+    drop(first_start);
+    let app = spawn_app(Options {
+        data_dir: Some(data_dir.path().to_path_buf()),
+        tweak: Some(Box::new(move |s| {
+            s.widget.tenants.insert(
+                tenant,
+                WidgetTenantSettings {
+                    allowed_origins: vec!["https://shop.brand.example".into()],
+                    identity_secret: omnify_core::Secret::new("brand-site-secret"),
+                },
+            );
+        })),
+        ..Options::default()
+    })
+    .await;
+    let exp = chrono::Utc::now().timestamp() + 3_600;
+    let session = |identity: Value, origin: &'static str| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/api/v1/widget/session"))
+                .header("origin", origin)
+                .json(&json!({"tenant": app.tenant_id, "identity": identity}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let dana = sign_for_tests(
+        secret,
+        &json!({"sub": "customer-7", "name": "Dana", "exp": exp}),
+    );
+
+    // The tenant's own site may embed the widget; another tenant's list does not apply.
+    let first = session(json!(dana), "https://shop.brand.example").await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["identified"], true);
+    assert_eq!(first["latest_conversation"], Value::Null);
+    assert_eq!(
+        session(json!(dana), "https://elsewhere.example")
+            .await
+            .status(),
+        403
+    );
+
+    // Dana chats, then comes back on another device: same visitor, same conversation.
+    let token = first["token"].as_str().unwrap();
+    let mut ws = visitor_socket(&app, token, Some("https://shop.brand.example"))
+        .await
+        .unwrap();
+    let frames = ask(
+        &mut ws,
+        json!({"type": "message", "message": "how did Meta do last week?"}),
+    )
+    .await;
+    let conversation = frames.last().unwrap()["conversation_id"].clone();
+    assert!(conversation.is_string(), "{frames:?}");
+    let again: Value = session(json!(dana), "https://shop.brand.example")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["visitor_id"], first["visitor_id"]);
+    assert_eq!(again["latest_conversation"], conversation);
+
+    // A forged or expired statement is refused with the reason; anonymous still works.
+    let forged = sign_for_tests(b"guess", &json!({"sub": "customer-7", "exp": exp}));
+    let refused = session(json!(forged), "https://shop.brand.example").await;
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not verify"),
+        "{body}"
+    );
+    let expired = sign_for_tests(secret, &json!({"sub": "customer-7", "exp": 1}));
+    assert_eq!(
+        session(json!(expired), "https://shop.brand.example")
+            .await
+            .status(),
+        400
+    );
+    let anonymous: Value = session(Value::Null, "https://shop.brand.example")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(anonymous["identified"], false);
+    assert_ne!(anonymous["visitor_id"], first["visitor_id"]);
+}

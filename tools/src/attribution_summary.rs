@@ -177,6 +177,7 @@ fn output(
                     .collect(),
             },
         ],
+        ..Default::default()
     };
     let provenance = vec![
         Provenance {

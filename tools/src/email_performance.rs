@@ -348,6 +348,7 @@ fn render(
                 .map(|(_, m)| m.revenue.to_f64().unwrap_or(0.0))
                 .collect(),
         }],
+        ..Default::default()
     });
     ToolOutput {
         data,

@@ -7,6 +7,7 @@
 //! - [`money`]: exact parsing of the money formats the platforms send.
 
 pub mod actions;
+pub mod analytics;
 pub mod attribution_summary;
 pub mod connections;
 pub mod connectors;

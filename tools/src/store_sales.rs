@@ -203,6 +203,7 @@ fn report(
                 values: days.values().map(|t| t.orders as f64).collect(),
             },
         ],
+        ..Default::default()
     });
     ToolOutput {
         summary: summary(

@@ -130,6 +130,7 @@ impl Tool for SubscriptionMetricsTool {
                     .map(|(_, v)| money(*v).to_f64().unwrap_or(0.0))
                     .collect(),
             }],
+            ..Default::default()
         });
         Ok(ToolOutput {
             summary: summary(stripe.account_id(), range, &m, &currency),

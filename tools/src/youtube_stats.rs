@@ -242,6 +242,7 @@ fn report(
             name: "Views".into(),
             values: current.iter().map(|d| d.views as f64).collect(),
         }],
+        ..Default::default()
     });
 
     let mut provenance = vec![

@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::{
-    SlackApiToken, SlackApiTokenValue, SlackClient, SlackClientHyperConnector,
-    SlackClientHyperHttpsConnector, SlackOAuthV2AccessTokenRequest,
+    SlackApiFilesComplete, SlackApiFilesCompleteUploadExternalRequest,
+    SlackApiFilesGetUploadUrlExternalRequest, SlackApiFilesUploadViaUrlRequest, SlackApiToken,
+    SlackApiTokenValue, SlackChannelId, SlackClient, SlackClientHttpConnector,
+    SlackClientHyperConnector, SlackClientHyperHttpsConnector, SlackOAuthV2AccessTokenRequest,
+    SlackTs,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +57,61 @@ pub struct MessageBody {
     pub text: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<Value>,
+}
+
+/// A file to share in a channel or thread, e.g. a chart as PNG.
+#[derive(Debug, Clone, Default)]
+pub struct FileUpload {
+    pub channel: String,
+    pub thread_ts: Option<String>,
+    /// e.g. `chart.png`.
+    pub filename: String,
+    /// Shown above the file in Slack.
+    pub title: String,
+    /// Read out by screen readers.
+    pub alt_text: String,
+    /// e.g. `image/png`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Slack's upload flow (`files.upload` is retired): reserve an upload URL, send the
+/// bytes there, then complete the upload into the channel and thread. Returns the
+/// file's id.
+async fn upload_with<C>(
+    client: &SlackClient<C>,
+    token: &SlackApiToken,
+    upload: &FileUpload,
+) -> Result<String, SlackApiError>
+where
+    C: SlackClientHttpConnector + Send + Sync,
+{
+    let session = client.open_session(token);
+    let reserved = session
+        .get_upload_url_external(
+            &SlackApiFilesGetUploadUrlExternalRequest::new(
+                upload.filename.clone(),
+                upload.bytes.len(),
+            )
+            .with_alt_txt(upload.alt_text.clone()),
+        )
+        .await?;
+    session
+        .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+            reserved.upload_url,
+            upload.bytes.clone(),
+            upload.content_type.clone(),
+        ))
+        .await?;
+    let mut complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+        SlackApiFilesComplete::new(reserved.file_id.clone()).with_title(upload.title.clone()),
+    ])
+    .with_channel_id(SlackChannelId(upload.channel.clone()));
+    if let Some(ts) = &upload.thread_ts {
+        complete = complete.with_thread_ts(SlackTs(ts.clone()));
+    }
+    session.files_complete_upload_external(&complete).await?;
+    Ok(reserved.file_id.0)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -199,6 +257,15 @@ impl SlackApi {
                 }
                 other => return other,
             }
+        }
+    }
+
+    /// Share a file (a chart) in a channel or thread; returns the file's id. Needs the
+    /// `files:write` scope.
+    pub async fn upload_file(&self, upload: &FileUpload) -> Result<String, SlackApiError> {
+        match self.client.as_ref() {
+            Client::Http(c) => upload_with(c, &self.token, upload).await,
+            Client::Https(c) => upload_with(c, &self.token, upload).await,
         }
     }
 

@@ -12,6 +12,6 @@ pub mod render;
 pub mod signature;
 pub mod stream;
 
-pub use api::{Installation, MessageBody, SlackApi, SlackApiError};
+pub use api::{FileUpload, Installation, MessageBody, SlackApi, SlackApiError};
 pub use events::{Envelope, Event, Incoming, Thread};
 pub use render::ToolUse;

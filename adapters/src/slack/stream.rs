@@ -3,7 +3,7 @@
 //! once the turn is done. A 429 pushes the next edit back by `Retry-After`; the edit
 //! that follows carries the latest text, so nothing is lost, only coalesced.
 
-use crate::slack::api::{MessageBody, SlackApi, SlackApiError};
+use crate::slack::api::{FileUpload, MessageBody, SlackApi, SlackApiError};
 use crate::slack::events::Thread;
 use crate::slack::render::{ToolUse, preview};
 use omnify_core::OutboundEvent;
@@ -17,6 +17,13 @@ pub const PLACEHOLDER: &str = "Looking into it…";
 /// Tries for the placeholder and the final message when Slack keeps rate limiting.
 const PATIENCE: u32 = 5;
 
+/// A chart the turn announced: its stored id and title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartNotice {
+    pub id: String,
+    pub title: String,
+}
+
 /// What the stream saw, for the final message.
 #[derive(Debug, Default)]
 pub struct Streamed {
@@ -26,6 +33,8 @@ pub struct Streamed {
     pub tools: Vec<ToolUse>,
     /// Hand-off notices published during the turn.
     pub handoffs: Vec<String>,
+    /// Charts the turn's tools drew, to share in the thread once the answer is there.
+    pub charts: Vec<ChartNotice>,
     /// No edit before this (throttle and rate limits).
     pub next_edit: Option<Instant>,
 }
@@ -54,6 +63,7 @@ impl Streamed {
                 }
             }
             OutboundEvent::Handoff { message, .. } => self.handoffs.push(message),
+            OutboundEvent::Chart { id, title, .. } => self.charts.push(ChartNotice { id, title }),
             OutboundEvent::Done { .. }
             | OutboundEvent::Error { .. }
             | OutboundEvent::ExpertMessage { .. } => {}
@@ -185,4 +195,33 @@ pub async fn post_in_thread(
         ..Default::default()
     };
     api.post_message_patiently(&body, PATIENCE).await
+}
+
+/// Share a chart, drawn as PNG, in the thread (under the answer, which is already
+/// posted). Returns the file's id.
+pub async fn share_chart(
+    api: &SlackApi,
+    thread: &Thread,
+    title: &str,
+    png: Vec<u8>,
+) -> Result<String, SlackApiError> {
+    let upload = FileUpload {
+        channel: thread.channel.clone(),
+        thread_ts: Some(thread.thread_ts.clone()),
+        filename: "chart.png".into(),
+        title: title.to_string(),
+        alt_text: title.to_string(),
+        content_type: "image/png".into(),
+        bytes: png,
+    };
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match api.upload_file(&upload).await {
+            Err(SlackApiError::RateLimited { retry_after }) if tries < PATIENCE => {
+                tokio::time::sleep(retry_after).await;
+            }
+            other => return other,
+        }
+    }
 }

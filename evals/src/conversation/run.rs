@@ -63,7 +63,11 @@ impl ScenarioResult {
 
 pub async fn run_scenario(s: &Scenario, model: &ModelChoice) -> ScenarioResult {
     let started = Instant::now();
-    let mut options = Options::default();
+    let mut options = Options {
+        // Knowledge questions need the seed documents (hashing embedder: deterministic).
+        seed_knowledge: s.tags.iter().any(|t| t == "knowledge"),
+        ..Options::default()
+    };
     if let Some(url) = model.base_url.clone() {
         let name = model.model.clone().unwrap_or_else(|| "gpt-4o-mini".into());
         let key = model.api_key.clone().unwrap_or_else(|| "sk-none".into());

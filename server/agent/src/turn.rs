@@ -9,9 +9,10 @@ use crate::prompts::{Prompts, TenantFacts};
 use crate::registry::{ToolRegistry, UserRole};
 use futures_util::future::join_all;
 use omnify_core::{
-    ChatMessage, ChatModel, ChatRequest, ConversationStore, InterventionKind, MessageRole,
-    ModelError, ModelErrorKind, OutboundEvent, StoreError, StoredMessage, Tool, ToolCallRecord,
-    ToolCallRequest, ToolContext, ToolEffect, ToolError, TurnUsage, Usage,
+    Chart, ChatMessage, ChatModel, ChatRequest, ConversationStore, InterventionKind, MessageRole,
+    ModelError, ModelErrorKind, OutboundEvent, StoreError, StoredChart, StoredMessage, Tool,
+    ToolCallRecord, ToolCallRequest, ToolContext, ToolEffect, ToolError, ToolOutput, TurnUsage,
+    Usage,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -576,6 +577,9 @@ impl Agent {
                 summary: summary.clone(),
                 duration_ms,
             });
+            if let Ok(ToolOutput { chart: Some(chart), .. }) = outcome {
+                self.keep_chart(ctx, reply_id, &call.id, chart, emit).await;
+            }
             let record = ToolCallRecord {
                 conversation_id: ctx.conversation_id.clone(),
                 message_id: reply_id.to_string(),
@@ -590,6 +594,39 @@ impl Agent {
         });
         let (messages, records) = join_all(runs).await.into_iter().unzip();
         StepResult { messages, records }
+    }
+
+    /// Store a tool's chart under the reply being written, then tell the surface, so
+    /// its URL works by the time the surface asks for it. A chart that cannot be
+    /// stored is left out; the answer itself does not depend on it.
+    async fn keep_chart(
+        &self,
+        ctx: &ToolContext,
+        reply_id: &str,
+        call_id: &str,
+        chart: Chart,
+        emit: &(dyn Fn(OutboundEvent) + Send + Sync),
+    ) {
+        let stored = StoredChart {
+            // 122 random bits: the id in a URL does not reveal or guess other charts.
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            tenant_id: ctx.tenant_id.clone(),
+            conversation_id: ctx.conversation_id.clone(),
+            message_id: reply_id.to_string(),
+            call_id: call_id.to_string(),
+            chart,
+            created_at_us: 0,
+        };
+        match self.store.save_chart(&stored).await {
+            Ok(()) => emit(OutboundEvent::chart(
+                &stored.id,
+                call_id,
+                &stored.chart.title,
+            )),
+            Err(e) => {
+                tracing::warn!(error = %e, call_id, "cannot keep the tool's chart; answering without it")
+            }
+        }
     }
 
     /// The answer when a bound stops the loop: say so, and pass on what was found.
@@ -610,4 +647,192 @@ impl Agent {
 
 fn first_sentence(s: &str) -> &str {
     s.split_once(". ").map(|(a, _)| a).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use omnify_core::test_utils::ScriptedModel;
+    use omnify_core::{
+        ChartSeries, ChatResponse, ConversationMode, InboundMessage, InboundOutcome, ToolSpec,
+    };
+    use std::sync::Mutex;
+
+    /// Keeps charts (or refuses to, like a store that predates them) and nothing else.
+    struct Charts {
+        kept: Mutex<Vec<StoredChart>>,
+        refuse: bool,
+    }
+
+    #[async_trait]
+    impl ConversationStore for Charts {
+        async fn record_inbound(&self, _: &InboundMessage) -> Result<InboundOutcome, StoreError> {
+            Err(StoreError::Database("not used".into()))
+        }
+        async fn conversation_mode(&self, _: &str) -> Result<ConversationMode, StoreError> {
+            Ok(ConversationMode::Bot)
+        }
+        async fn history(&self, _: &str) -> Result<Vec<StoredMessage>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn tool_calls(&self, _: &str) -> Result<Vec<ToolCallRecord>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn record_reply(
+            &self,
+            _: &str,
+            _: &StoredMessage,
+            _: &[ToolCallRecord],
+            _: &TurnUsage,
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn save_chart(&self, chart: &StoredChart) -> Result<(), StoreError> {
+            if self.refuse {
+                return Err(StoreError::Database("disk full".into()));
+            }
+            self.kept.lock().unwrap().push(chart.clone());
+            Ok(())
+        }
+    }
+
+    struct SpendChart;
+
+    #[async_trait]
+    impl Tool for SpendChart {
+        fn spec(&self) -> ToolSpec {
+            ToolSpec {
+                name: "daily_spend".into(),
+                description: "Daily spend.".into(),
+                parameters: serde_json::json!({"type": "object", "properties": {}}),
+                keywords: Vec::new(),
+            }
+        }
+        async fn call(
+            &self,
+            _: &ToolContext,
+            _: serde_json::Value,
+        ) -> Result<ToolOutput, ToolError> {
+            Ok(ToolOutput {
+                data: serde_json::json!({"spend": [100.0, 120.0]}),
+                summary: "Spend rose 20%.".into(),
+                provenance: Vec::new(),
+                chart: Some(Chart {
+                    title: "Daily spend".into(),
+                    x_labels: vec!["2026-11-16".into(), "2026-11-17".into()],
+                    series: vec![ChartSeries {
+                        name: "Spend".into(),
+                        values: vec![100.0, 120.0],
+                    }],
+                    ..Default::default()
+                }),
+            })
+        }
+    }
+
+    async fn turn_with_chart(store: Arc<Charts>) -> (TurnOutcome, Vec<OutboundEvent>) {
+        let model = ScriptedModel::new(vec![
+            Ok(ChatResponse {
+                tool_calls: vec![ToolCallRequest {
+                    id: "call-1".into(),
+                    name: "daily_spend".into(),
+                    arguments: "{}".into(),
+                }],
+                ..Default::default()
+            }),
+            Ok(ChatResponse {
+                text: "Spend rose 20%.".into(),
+                ..Default::default()
+            }),
+        ]);
+        let mut tools = ToolRegistry::new();
+        tools.register(Arc::new(SpendChart), &[], UserRole::Member);
+        let agent = Agent::new(
+            Arc::new(model),
+            store,
+            tools,
+            PriceTable::new(HashMap::new()),
+            TurnLimits::default(),
+            None,
+        )
+        .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let input = TurnInput {
+            tenant_id: "acme".into(),
+            conversation_id: "conv-1".into(),
+            message_id: "msg-1".into(),
+            user_id: None,
+            role: UserRole::Member,
+            tenant: TenantFacts::default(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
+            first_message: Some("how is spend?".into()),
+        };
+        let outcome = agent.run_turn(input, Some(tx)).await.unwrap();
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        (outcome, events)
+    }
+
+    #[tokio::test]
+    async fn a_tools_chart_is_stored_and_announced_after_its_result() {
+        let store = Arc::new(Charts {
+            kept: Mutex::new(Vec::new()),
+            refuse: false,
+        });
+        let (outcome, events) = turn_with_chart(store.clone()).await;
+        let kept = store.kept.lock().unwrap().clone();
+        assert_eq!(kept.len(), 1);
+        let chart = &kept[0];
+        assert_eq!(chart.chart.title, "Daily spend");
+        assert_eq!(
+            (chart.tenant_id.as_str(), chart.conversation_id.as_str()),
+            ("acme", "conv-1")
+        );
+        assert_eq!(
+            chart.message_id, outcome.message_id,
+            "filed under the reply"
+        );
+        assert_eq!(chart.call_id, "call-1");
+        assert_eq!(chart.id.len(), 32, "a full random uuid");
+
+        let result_at = events
+            .iter()
+            .position(|e| matches!(e, OutboundEvent::ToolResult { .. }))
+            .unwrap();
+        let chart_at = events
+            .iter()
+            .position(|e| matches!(e, OutboundEvent::Chart { .. }))
+            .unwrap();
+        assert!(chart_at > result_at, "the chart follows its tool's result");
+        assert_eq!(
+            events[chart_at],
+            OutboundEvent::chart(&chart.id, "call-1", "Daily spend")
+        );
+        let OutboundEvent::Chart {
+            svg_url, png_url, ..
+        } = &events[chart_at]
+        else {
+            unreachable!()
+        };
+        assert_eq!(svg_url, &format!("/api/v1/charts/{}.svg", chart.id));
+        assert_eq!(png_url, &format!("/api/v1/charts/{}.png", chart.id));
+    }
+
+    #[tokio::test]
+    async fn a_chart_that_cannot_be_stored_is_left_out_of_the_answer() {
+        let store = Arc::new(Charts {
+            kept: Mutex::new(Vec::new()),
+            refuse: true,
+        });
+        let (outcome, events) = turn_with_chart(store).await;
+        assert_eq!(outcome.reply, "Spend rose 20%.");
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, OutboundEvent::Chart { .. }))
+        );
+    }
 }

@@ -8,6 +8,7 @@ pub mod action;
 pub mod channel;
 pub mod conversation;
 pub mod escalation;
+pub mod knowledge;
 pub mod model;
 pub mod secret;
 pub mod store;
@@ -17,7 +18,7 @@ pub mod tool;
 pub mod test_utils;
 
 pub use action::{ActionStatus, ActionStore, PendingAction, ProposedChange, WriteAction};
-pub use channel::{Channel, ChannelError, OutboundEvent};
+pub use channel::{Channel, ChannelError, ChartFormat, OutboundEvent, chart_path};
 pub use conversation::{
     ChannelKind, ConversationMode, InboundMessage, MessageRole, StoredMessage, ToolCallRecord,
     TurnUsage,
@@ -25,13 +26,14 @@ pub use conversation::{
 pub use escalation::{
     Escalation, EscalationStatus, EscalationStore, Expert, InterventionKind, NewEscalation, Urgency,
 };
+pub use knowledge::{Chunk, EmbeddedChunk, Embedder, KnowledgeError, VectorHit, VectorIndex};
 pub use model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, DeltaSink, ModelError, ModelErrorKind, Role,
     ToolCallRequest, ToolSpec, Usage,
 };
 pub use secret::Secret;
-pub use store::{ConversationStore, InboundOutcome, StoreError};
+pub use store::{ConversationStore, InboundOutcome, StoreError, StoredChart};
 pub use tool::{
-    Chart, ChartKind, ChartSeries, DateRange, Provenance, Tool, ToolContext, ToolEffect, ToolError,
-    ToolOutput, parse_args,
+    Chart, ChartBand, ChartKind, ChartMarker, ChartSeries, DateRange, Provenance, Tool,
+    ToolContext, ToolEffect, ToolError, ToolOutput, parse_args,
 };

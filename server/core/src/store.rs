@@ -3,7 +3,9 @@
 use crate::conversation::{
     ConversationMode, InboundMessage, StoredMessage, ToolCallRecord, TurnUsage,
 };
+use crate::tool::Chart;
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -28,6 +30,23 @@ pub enum InboundOutcome {
         conversation_id: String,
         message_id: String,
     },
+}
+
+/// A chart a tool drew during a turn, kept so it can be shown again (history, a
+/// reload) and fetched by URL. It belongs to its tenant: the id is unguessable, and
+/// every read is also scoped to the tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredChart {
+    pub id: String,
+    pub tenant_id: String,
+    pub conversation_id: String,
+    /// The reply the chart belongs to (it is shown under that answer).
+    pub message_id: String,
+    /// The tool call that drew it.
+    pub call_id: String,
+    pub chart: Chart,
+    /// Set by the store.
+    pub created_at_us: i64,
 }
 
 #[async_trait]
@@ -56,4 +75,25 @@ pub trait ConversationStore: Send + Sync {
         tool_calls: &[ToolCallRecord],
         usage: &TurnUsage,
     ) -> Result<(), StoreError>;
+
+    /// Keep a chart drawn during a turn. Stored at once (not with the reply), because
+    /// the chat shows it, and fetches it by URL, while the turn still runs.
+    async fn save_chart(&self, chart: &StoredChart) -> Result<(), StoreError> {
+        Err(StoreError::Database(format!(
+            "this store does not keep charts (chart {})",
+            chart.id
+        )))
+    }
+
+    /// A chart of `tenant_id`; `None` when it does not exist or is another tenant's.
+    async fn chart(&self, tenant_id: &str, id: &str) -> Result<Option<StoredChart>, StoreError> {
+        let _ = (tenant_id, id);
+        Ok(None)
+    }
+
+    /// The charts of a conversation, oldest first.
+    async fn charts(&self, conversation_id: &str) -> Result<Vec<StoredChart>, StoreError> {
+        let _ = conversation_id;
+        Ok(Vec::new())
+    }
 }

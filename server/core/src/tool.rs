@@ -52,26 +52,66 @@ pub struct Provenance {
     pub query: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChartKind {
+    /// One line per series over the x labels (days, weeks).
+    #[default]
     Line,
+    /// Grouped bars: one group per x label, one bar per series (e.g. budget before/after).
     Bar,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ChartSeries {
     pub name: String,
+    /// One value per x label, in order; a shorter series simply ends early.
     pub values: Vec<f64>,
 }
 
+/// Something worth pointing at on a chart.
+///
+/// With a `y` it is a point (drawn as a red dot, e.g. "anomaly"); without one it is a
+/// moment (drawn as a dashed vertical line, e.g. "predicted fatigue 2026-12-03").
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChartMarker {
+    /// Position on the x axis as an index into `x_labels`. It may lie past the last
+    /// label, for a prediction beyond the data; the axis is extended to show it.
+    pub x: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<f64>,
+    pub label: String,
+}
+
+/// An expected range, drawn as a shaded band between `lower` and `upper`
+/// (one value of each per x label).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChartBand {
+    pub name: String,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+}
+
 /// A chart described as data; channels render it (PNG for Slack/Discord, SVG for web).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Build one with the fields you need and `..Default::default()` for the rest.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Chart {
     pub title: String,
+    #[serde(default)]
     pub kind: ChartKind,
     pub x_labels: Vec<String>,
     pub series: Vec<ChartSeries>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markers: Vec<ChartMarker>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<ChartBand>,
+    /// What the values are, e.g. "Spend (USD)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_label: Option<String>,
+    /// What the x labels are, e.g. "Day".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_label: Option<String>,
 }
 
 /// What a tool returns: data for the model, a one-paragraph summary a person can read,
@@ -163,6 +203,28 @@ mod tests {
         assert_eq!(p.since, d("2026-11-09"));
         assert_eq!(p.until, d("2026-11-15"));
         assert_eq!(p.days(), 7);
+    }
+
+    #[test]
+    fn a_chart_without_the_newer_fields_still_reads() {
+        let chart: Chart = serde_json::from_value(serde_json::json!({
+            "title": "Spend", "kind": "line", "x_labels": ["2026-11-16"],
+            "series": [{"name": "Spend", "values": [10.0]}]
+        }))
+        .unwrap();
+        assert!(chart.markers.is_empty() && chart.bands.is_empty() && chart.y_label.is_none());
+        let marked = Chart {
+            markers: vec![ChartMarker {
+                x: 3,
+                y: None,
+                label: "predicted fatigue 2026-12-03".into(),
+            }],
+            ..chart.clone()
+        };
+        let json = serde_json::to_value(&marked).unwrap();
+        assert_eq!(json["markers"][0]["x"], 3);
+        assert!(json["markers"][0].get("y").is_none());
+        assert_eq!(serde_json::from_value::<Chart>(json).unwrap(), marked);
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct ConversationView {
     pub channel: String,
     pub messages: Vec<StoredMessage>,
     pub tool_calls: Vec<ToolCallRecord>,
+    /// Charts tools drew, each under the reply (`message_id`) it belongs to.
+    pub charts: Vec<super::charts::ChartLink>,
 }
 
 pub async fn get_conversation(
@@ -28,11 +30,13 @@ pub async fn get_conversation(
         .ok_or_else(|| ApiError::NotFound(format!("conversation {id}")))?;
     let messages = state.store.history(&id).await?;
     let tool_calls = state.store.tool_calls(&id).await?;
+    let charts = super::charts::links(&state, &id).await?;
     Ok(ApiJson(ConversationView {
         id: info.id,
         mode: info.mode,
         channel: info.channel,
         messages,
         tool_calls,
+        charts,
     }))
 }

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod auth;
+pub mod charts;
 pub mod chat;
 pub mod connections;
 pub mod console;
@@ -9,6 +10,7 @@ pub mod conversations;
 pub mod error;
 pub mod experts;
 pub mod health;
+pub mod knowledge;
 pub mod limits;
 pub mod oauth;
 pub mod ws;
@@ -28,6 +30,20 @@ pub fn router(state: AppState) -> Router {
             get(conversations::get_conversation),
         )
         .route("/api/v1/ws", get(ws::upgrade))
+        .route("/api/v1/charts/{file}", get(charts::get_chart))
+        .route(
+            "/api/v1/knowledge/documents",
+            post(knowledge::upload)
+                .get(knowledge::list)
+                .layer(DefaultBodyLimit::max(
+                    state.settings.knowledge.max_upload_bytes,
+                )),
+        )
+        .route(
+            "/api/v1/knowledge/documents/{*id}",
+            axum::routing::delete(knowledge::remove),
+        )
+        .route("/api/v1/knowledge/search", get(knowledge::search))
         .route("/api/v1/platforms", get(connections::list_platforms))
         .route(
             "/api/v1/connections",

@@ -6,6 +6,7 @@
 //!
 //! One workspace per server for now: its bot token and tenant come from `[slack]`.
 
+mod charts;
 mod commands;
 mod experts;
 mod install;
@@ -231,6 +232,7 @@ impl SlackApp {
             done_rx,
             self.interval,
         ));
+        let tenant_id = inbound.tenant_id.clone();
         let answer = chat::answer(&self.state, inbound, UserRole::Member, Some(tx)).await;
         let _ = done_tx.send(());
         let streamed = follower.await.unwrap_or_default();
@@ -272,7 +274,11 @@ impl SlackApp {
                         Err(e) => tracing::warn!(error = %e, "cannot read the proposed action"),
                     }
                 }
-                stream::finish(api, &thread, &streamed, outcome.reply, blocks).await
+                let posted = stream::finish(api, &thread, &streamed, outcome.reply, blocks).await;
+                if posted.is_ok() {
+                    charts::share(self, api, &thread, &tenant_id, &streamed.charts).await;
+                }
+                posted
             }
             Ok(Answer::WithExpert { .. }) => {
                 self.remember(&thread);

@@ -6,6 +6,7 @@
 //! `widget.demo_members` on. Visitors' conversation ids start with `v-<visitor id>-`,
 //! so a visitor can open only its own.
 
+pub mod identity;
 pub mod routes;
 pub mod token;
 
@@ -91,10 +92,22 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     std::fs::write(path, contents)
 }
 
-/// Whether the request's `Origin` may use the widget: this server's own origin, a
-/// configured one, or any with `"*"`. Requests without `Origin` (not from a browser
-/// page) pass: the check keeps other sites' pages out, it does not authenticate.
-pub fn origin_allowed(settings: &Settings, headers: &HeaderMap) -> bool {
+/// Which tenant's sites a request's origin is checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum SiteOf<'a> {
+    /// A visitor of this tenant (sessions, history, the socket).
+    Tenant(&'a str),
+    /// Not yet known (a CORS preflight carries no body): any tenant's site will do;
+    /// the request that follows is checked against its own tenant.
+    AnyTenant,
+}
+
+/// Whether the request's `Origin` may use the widget: this server's own origin, one
+/// configured for every tenant (`widget.allowed_origins`) or for this tenant
+/// (`widget.tenants.<id>.allowed_origins`), or any with `"*"`. Requests without
+/// `Origin` (not from a browser page) pass: the check keeps other sites' pages out, it
+/// does not authenticate.
+pub fn origin_allowed(settings: &Settings, headers: &HeaderMap, site: SiteOf<'_>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
@@ -102,14 +115,24 @@ pub fn origin_allowed(settings: &Settings, headers: &HeaderMap) -> bool {
         return false;
     };
     let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-    let allowed = &settings.widget.allowed_origins;
-    if allowed.iter().any(|a| a.trim() == "*") {
-        return true;
-    }
-    if allowed
+    let tenants = &settings.widget.tenants;
+    let tenant_lists: Vec<&Vec<String>> = match site {
+        SiteOf::Tenant(id) => tenants
+            .get(id)
+            .map(|t| &t.allowed_origins)
+            .into_iter()
+            .collect(),
+        SiteOf::AnyTenant => tenants.values().map(|t| &t.allowed_origins).collect(),
+    };
+    let mut allowed = settings
+        .widget
+        .allowed_origins
         .iter()
-        .any(|a| a.trim().trim_end_matches('/').to_ascii_lowercase() == origin)
-    {
+        .chain(tenant_lists.into_iter().flatten());
+    if allowed.any(|a| {
+        let a = a.trim();
+        a == "*" || a.trim_end_matches('/').to_ascii_lowercase() == origin
+    }) {
         return true;
     }
     let public = settings
@@ -165,7 +188,7 @@ pub fn visitor_from(
         .signer
         .verify(token, chrono::Utc::now().timestamp())
         .map_err(|_| ApiError::Unauthorized)?;
-    if !origin_allowed(&state.settings, headers) {
+    if !origin_allowed(&state.settings, headers, SiteOf::Tenant(&claims.tenant_id)) {
         return Err(ApiError::Forbidden(
             "this site may not use the chat widget".into(),
         ));

@@ -1,6 +1,6 @@
 //! The widget's HTTP routes: the script, the demo page, visitor sessions and history.
 
-use super::{Visitor, origin_allowed, owns, visitor_from};
+use super::{SiteOf, Visitor, identity, origin_allowed, owns, visitor_from};
 use crate::api::error::{ApiError, ApiJson};
 use crate::state::AppState;
 use axum::Router;
@@ -49,7 +49,7 @@ fn forbidden_origin() -> ApiError {
 }
 
 async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !origin_allowed(&state.settings, &headers) {
+    if !origin_allowed(&state.settings, &headers, SiteOf::AnyTenant) {
         return forbidden_origin().into_response();
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -74,6 +74,10 @@ async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Respons
 #[serde(deny_unknown_fields)]
 pub struct SessionBody {
     pub tenant: String,
+    /// An identified visitor: a JWT (HS256) the tenant's site signed with its
+    /// identity secret (see `identity.rs`). Absent: an anonymous visitor.
+    #[serde(default)]
+    pub identity: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,6 +87,11 @@ pub struct SessionView {
     pub tenant: String,
     /// Unix seconds.
     pub expires_at: i64,
+    /// Whether the site vouched for who the visitor is.
+    pub identified: bool,
+    /// The identified visitor's most recent conversation, so a returning user on a
+    /// new device continues where they left off.
+    pub latest_conversation: Option<String>,
 }
 
 /// `POST /api/v1/widget/session`: a new anonymous visitor of a tenant.
@@ -92,7 +101,8 @@ async fn session(
     extensions: axum::http::Extensions,
     ApiJson(body): ApiJson<SessionBody>,
 ) -> Result<Response, ApiError> {
-    if !origin_allowed(&state.settings, &headers) {
+    let tenant = body.tenant.trim();
+    if !origin_allowed(&state.settings, &headers, SiteOf::Tenant(tenant)) {
         return Err(forbidden_origin());
     }
     // Behind a proxy every visitor shares its address; put the limit there too.
@@ -104,15 +114,53 @@ async fn session(
         .sessions
         .check(&ip)
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
-    let tenant = body.tenant.trim();
     if tenant.is_empty() || state.store.tenant(tenant).await?.is_none() {
         return Err(ApiError::NotFound(format!("tenant {tenant}")));
     }
+    let now = chrono::Utc::now().timestamp();
     let ttl = i64::from(state.settings.widget.token_ttl_days) * 86_400;
-    let (token, claims) = state
-        .widget
-        .signer
-        .issue(tenant, ttl, chrono::Utc::now().timestamp());
+    let signer = &state.widget.signer;
+    let identity_token = body
+        .identity
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let identified = identity_token.is_some();
+    let (token, claims) = match identity_token {
+        None => signer.issue(tenant, ttl, now),
+        Some(jwt) => {
+            let secret = state
+                .settings
+                .widget
+                .tenants
+                .get(tenant)
+                .map(|t| &t.identity_secret)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "identified visitors are not set up for tenant {tenant}: \
+                         set widget.tenants.{tenant}.identity_secret"
+                    ))
+                })?;
+            let who = identity::verify(secret.expose().as_bytes(), jwt, now)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            // The visitor token never outlives the site's statement.
+            let ttl = ttl.min(who.exp - now);
+            let visitor_id = identity::visitor_id(tenant, &who.sub);
+            signer.issue_for(tenant, &visitor_id, who.name, ttl, now)
+        }
+    };
+    let latest_conversation = if identified {
+        state
+            .store
+            .latest_conversation_with_prefix(
+                tenant,
+                &super::conversation_prefix(&claims.visitor_id),
+            )
+            .await?
+    } else {
+        None
+    };
     let mut response = (
         StatusCode::CREATED,
         ApiJson(SessionView {
@@ -120,6 +168,8 @@ async fn session(
             visitor_id: claims.visitor_id,
             tenant: claims.tenant_id,
             expires_at: claims.expires_at,
+            identified,
+            latest_conversation,
         }),
     )
         .into_response();
@@ -157,6 +207,9 @@ pub struct MessageView {
     pub author: Option<String>,
     pub text: String,
     pub created_at_us: i64,
+    /// Charts shown under this answer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<crate::api::charts::ChartLink>,
 }
 
 #[derive(Debug, Serialize)]
@@ -182,12 +235,18 @@ async fn history(
         .conversation_for_tenant(&id, &visitor.claims.tenant_id)
         .await?
         .ok_or_else(not_found)?;
+    let charts = crate::api::charts::links(&state, &id).await?;
     let messages = state
         .store
         .history(&id)
         .await?
         .into_iter()
         .map(|m| MessageView {
+            charts: charts
+                .iter()
+                .filter(|c| c.message_id == m.id)
+                .cloned()
+                .collect(),
             // Visitors see experts' names, not internal authors.
             author: (m.role == MessageRole::Expert).then_some(m.author),
             role: m.role,

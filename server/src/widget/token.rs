@@ -23,6 +23,10 @@ pub struct VisitorClaims {
     /// Unix seconds.
     #[serde(rename = "e")]
     pub expires_at: i64,
+    /// The name an identified visitor's site gave (see `identity.rs`); anonymous
+    /// visitors have none.
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -65,10 +69,23 @@ impl TokenSigner {
     /// A token for a new visitor of `tenant_id`, valid `ttl_secs` from `now` (Unix s).
     pub fn issue(&self, tenant_id: &str, ttl_secs: i64, now: i64) -> (String, VisitorClaims) {
         let random: [u8; 16] = rand::rng().random();
+        self.issue_for(tenant_id, &hex::encode(random), None, ttl_secs, now)
+    }
+
+    /// A token for a known visitor (an identified user of the site).
+    pub fn issue_for(
+        &self,
+        tenant_id: &str,
+        visitor_id: &str,
+        name: Option<String>,
+        ttl_secs: i64,
+        now: i64,
+    ) -> (String, VisitorClaims) {
         let claims = VisitorClaims {
             tenant_id: tenant_id.to_string(),
-            visitor_id: hex::encode(random),
+            visitor_id: visitor_id.to_string(),
             expires_at: now.saturating_add(ttl_secs),
+            name,
         };
         (self.sign(&claims), claims)
     }

@@ -89,6 +89,30 @@ impl SqlStore {
         .transpose()
     }
 
+    /// The tenant's most recently active conversation whose id starts with `prefix`
+    /// (a web visitor's conversations: `v-<visitor id>-`).
+    pub async fn latest_conversation_with_prefix(
+        &self,
+        tenant_id: &str,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError> {
+        // LIKE's wildcards must not come from the prefix.
+        if prefix.contains(['%', '_', '\\']) {
+            return Err(StoreError::Database(format!(
+                "conversation prefix {prefix:?} has LIKE wildcards"
+            )));
+        }
+        sqlx::query_scalar::<_, String>(
+            "SELECT id FROM conversations WHERE tenant_id = $1 AND id LIKE $2 \
+             ORDER BY updated_at DESC LIMIT 1",
+        )
+        .bind(tenant_id)
+        .bind(format!("{prefix}%"))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
     /// The reply to a user message, once there is one.
     pub async fn reply_to(&self, message_id: &str) -> Result<Option<StoredMessage>, StoreError> {
         let row = sqlx::query(
@@ -209,6 +233,25 @@ impl SqlStore {
 
 #[async_trait]
 impl ConversationStore for SqlStore {
+    async fn save_chart(&self, chart: &omnify_core::StoredChart) -> Result<(), StoreError> {
+        self.insert_chart(chart).await
+    }
+
+    async fn chart(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<omnify_core::StoredChart>, StoreError> {
+        self.chart_of_tenant(tenant_id, id).await
+    }
+
+    async fn charts(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<omnify_core::StoredChart>, StoreError> {
+        self.charts_of_conversation(conversation_id).await
+    }
+
     async fn record_inbound(&self, message: &InboundMessage) -> Result<InboundOutcome, StoreError> {
         let channel = message.channel.as_str();
         let now = now_us();

@@ -6,6 +6,7 @@
 //! are applied at start-up and by `omnify migrate`.
 
 mod actions;
+mod charts;
 mod connections;
 mod conversations;
 mod escalations;

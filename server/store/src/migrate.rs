@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_expert_sessions.sql"),
     ),
     (6, "slack", include_str!("../migrations/0006_slack.sql")),
+    (7, "charts", include_str!("../migrations/0007_charts.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {

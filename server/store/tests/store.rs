@@ -662,3 +662,55 @@ on_every_backend!(console_sessions_open_expire_and_end, |store| {
             .is_none()
     );
 });
+
+on_every_backend!(charts_belong_to_their_tenant, |store| {
+    use omnify_core::{Chart, ChartMarker, ChartSeries, StoredChart};
+    let acme = store.create_tenant("Acme").await.unwrap();
+    let other = store.create_tenant("Other").await.unwrap();
+    let InboundOutcome::New {
+        conversation_id, ..
+    } = store
+        .record_inbound(&inbound(&acme.id, "c-charts", "e-charts", "Meta?"))
+        .await
+        .unwrap()
+    else {
+        panic!("new message expected");
+    };
+    let chart = |id: &str, title: &str| StoredChart {
+        id: id.into(),
+        tenant_id: acme.id.clone(),
+        conversation_id: conversation_id.clone(),
+        message_id: "reply-1".into(),
+        call_id: "call-1".into(),
+        chart: Chart {
+            title: title.into(),
+            x_labels: vec!["2026-11-16".into(), "2026-11-17".into()],
+            series: vec![ChartSeries {
+                name: "Spend".into(),
+                values: vec![1_200.5, 1_310.0],
+            }],
+            markers: vec![ChartMarker {
+                x: 1,
+                y: Some(1_310.0),
+                label: "anomaly".into(),
+            }],
+            ..Default::default()
+        },
+        created_at_us: 0,
+    };
+    store.save_chart(&chart("ch-1", "Spend")).await.unwrap();
+    store.save_chart(&chart("ch-2", "Revenue")).await.unwrap();
+    // Saving again (a retried write) keeps the first.
+    store.save_chart(&chart("ch-1", "Changed")).await.unwrap();
+
+    let found = store.chart(&acme.id, "ch-1").await.unwrap().unwrap();
+    assert_eq!(found.chart, chart("ch-1", "Spend").chart);
+    assert_eq!(found.call_id, "call-1");
+    assert!(found.created_at_us > 0);
+    assert!(store.chart(&other.id, "ch-1").await.unwrap().is_none());
+    assert!(store.chart(&acme.id, "ch-404").await.unwrap().is_none());
+
+    let listed = store.charts(&conversation_id).await.unwrap();
+    let titles: Vec<_> = listed.iter().map(|c| c.chart.title.as_str()).collect();
+    assert_eq!(titles, ["Spend", "Revenue"]);
+});

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, post};
 use omnify_server::slack::adapter::signature::sign;
 use omnify_tests::{Options, TestApp, spawn_app};
 use serde_json::{Value, json};
@@ -28,6 +28,9 @@ pub struct Slack {
     /// This many next `chat.update` calls get 429 with `Retry-After: 1`.
     pub throttle_updates: AtomicUsize,
     pub next_ts: AtomicUsize,
+    /// `http://127.0.0.1:PORT`, where upload URLs point.
+    origin: Mutex<String>,
+    next_file: AtomicUsize,
 }
 
 impl Slack {
@@ -44,9 +47,43 @@ impl Slack {
     }
 }
 
+/// `a=1&b=x%20y` as pairs, percent-decoded.
+fn query_pairs(query: &str) -> std::collections::HashMap<String, String> {
+    reqwest::Url::parse(&format!("http://x/?{query}"))
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Where `files.getUploadURLExternal` sends the bytes: recorded as `upload` with the
+/// file id, size, content type and whether it is a PNG. Slack answers in plain text.
+async fn upload(
+    State(slack): State<Arc<Slack>>,
+    axum::extract::Path(file_id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    slack.calls.lock().unwrap().push((
+        "upload".into(),
+        json!({"file_id": file_id, "length": body.len(), "content_type": content_type,
+               "png": body.starts_with(b"\x89PNG\r\n\x1a\n")}),
+    ));
+    (
+        [("content-type", "text/plain")],
+        format!("OK - {}", body.len()),
+    )
+        .into_response()
+}
+
 async fn web_api(
     State(slack): State<Arc<Slack>>,
     axum::extract::Path(method): axum::extract::Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -82,7 +119,35 @@ async fn web_api(
         auth == "Bearer xoxb-test" || auth == format!("Bearer {INSTALLED_TOKEN}"),
         "a bot token is sent: {auth}"
     );
+    if method == "files.getUploadURLExternal" {
+        // A GET: the file's name, length and alt text are in the query.
+        let params: std::collections::HashMap<String, String> =
+            query.as_deref().map(query_pairs).unwrap_or_default();
+        let file_id = format!("F{:04}", slack.next_file.fetch_add(1, Ordering::SeqCst));
+        slack.calls.lock().unwrap().push((
+            method.clone(),
+            json!({"filename": params.get("filename"), "length": params.get("length"),
+                   "alt_txt": params.get("alt_txt"), "file_id": file_id}),
+        ));
+        let origin = slack.origin.lock().unwrap().clone();
+        return Json(json!({"ok": true, "upload_url": format!("{origin}/upload/{file_id}"), "file_id": file_id}))
+            .into_response();
+    }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if method == "files.completeUploadExternal" {
+        slack
+            .calls
+            .lock()
+            .unwrap()
+            .push((method.clone(), body.clone()));
+        let files: Vec<Value> = body["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| json!({"id": f["id"], "title": f["title"]}))
+            .collect();
+        return Json(json!({"ok": true, "files": files})).into_response();
+    }
     if method == "chat.update"
         && slack
             .throttle_updates
@@ -117,9 +182,12 @@ pub async fn start_slack() -> (Arc<Slack>, String) {
     let slack = Arc::new(Slack::default());
     let app = axum::Router::new()
         .route("/api/{method}", any(web_api))
+        .route("/upload/{file_id}", post(upload))
         .with_state(slack.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/api", listener.local_addr().unwrap());
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    *slack.origin.lock().unwrap() = origin.clone();
+    let url = format!("{origin}/api");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (slack, url)
 }

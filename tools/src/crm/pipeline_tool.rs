@@ -217,6 +217,7 @@ impl Tool for PipelineSummaryTool {
                     .map(|s| s.amount.to_f64().unwrap_or(0.0))
                     .collect(),
             }],
+            ..Default::default()
         });
         Ok(ToolOutput {
             data,

@@ -161,5 +161,6 @@ pub fn daily_chart(range: DateRange, rows: &[&CampaignDay], currency: &str) -> C
                 values: values(|m| m.revenue),
             },
         ],
+        ..Default::default()
     }
 }

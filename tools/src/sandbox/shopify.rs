@@ -167,26 +167,32 @@ impl ShopifyEmulator {
         let brand = &self.state.brand;
         let currency = brand.shopify.currency.as_str();
         let result = if query.contains("orders(") {
-            connection(&variables, |bounds| {
-                brand
-                    .shopify
-                    .orders
-                    .iter()
-                    .filter(|o| bounds.contains(o.created_at))
-                    .map(|o| nodes::order_node(o, currency))
-                    .collect()
-            })
+            connection(
+                &variables,
+                |bounds| {
+                    brand
+                        .shopify
+                        .orders
+                        .iter()
+                        .filter(|o| bounds.contains(o.created_at))
+                        .collect()
+                },
+                |o| nodes::order_node(o, currency),
+            )
             .map(|(page, cost)| (json!({"orders": page}), cost))
         } else if query.contains("customers(") {
-            connection(&variables, |bounds| {
-                brand
-                    .shopify
-                    .customers
-                    .iter()
-                    .filter(|c| bounds.contains(c.created_at))
-                    .map(|c| nodes::customer_node(c, currency))
-                    .collect()
-            })
+            connection(
+                &variables,
+                |bounds| {
+                    brand
+                        .shopify
+                        .customers
+                        .iter()
+                        .filter(|c| bounds.contains(c.created_at))
+                        .collect()
+                },
+                |c| nodes::customer_node(c, currency),
+            )
             .map(|(page, cost)| (json!({"customers": page}), cost))
         } else if query.contains("shop") {
             Ok((
@@ -272,9 +278,12 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
 
 /// One relay page of the nodes matching `variables.q`, with its (requested, actual)
 /// cost: one point per node asked for, plus the connection.
-fn connection(
+/// One page of a connection. Only the page's records become JSON: a long read pages
+/// through every record, and rendering all of them per page made it quadratic.
+fn connection<T>(
     variables: &Value,
-    nodes: impl FnOnce(&CreatedBounds) -> Vec<Value>,
+    matching: impl FnOnce(&CreatedBounds) -> Vec<T>,
+    node: impl Fn(T) -> Value,
 ) -> Result<(Value, (f64, f64)), String> {
     let first = variables.get("first").and_then(Value::as_u64).unwrap_or(0) as usize;
     if !(1..=250).contains(&first) {
@@ -289,7 +298,7 @@ fn connection(
         None => 0,
         Some(cursor) => decode_cursor(cursor).ok_or("Invalid cursor for current pagination")? + 1,
     };
-    let all = nodes(&bounds);
+    let all = matching(&bounds);
     let total = all.len();
     let end = (start + first).min(total);
     let edges: Vec<Value> = all
@@ -297,7 +306,7 @@ fn connection(
         .enumerate()
         .skip(start)
         .take(end.saturating_sub(start))
-        .map(|(i, node)| json!({"cursor": encode_cursor(i), "node": node}))
+        .map(|(i, record)| json!({"cursor": encode_cursor(i), "node": node(record)}))
         .collect();
     let returned = edges.len();
     let page = json!({

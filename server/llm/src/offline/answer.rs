@@ -87,6 +87,9 @@ fn render_result(call: Option<&ToolCallRequest>, content: &str) -> String {
         );
     }
     let parsed: Option<Value> = serde_json::from_str(trimmed).ok();
+    if let Some(cited) = parsed.as_ref().and_then(super::cite::from_passages) {
+        return cited;
+    }
     let summary = parsed
         .as_ref()
         .and_then(|v| v.get("summary"))

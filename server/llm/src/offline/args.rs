@@ -286,8 +286,9 @@ fn is_breakdown(name: &str) -> bool {
     )
 }
 
-/// What a record search looks for: quoted text, or what follows "for", "named" or
-/// "called" ("find deals for Summit Outfitters"), else the whole message.
+/// What a record search (or a text to score) is: quoted text, what follows a colon
+/// ("score this ad: Stop scrolling…"), or what follows "for", "named" or "called"
+/// ("find deals for Summit Outfitters"), else the whole message.
 fn search_terms(message: &str) -> String {
     let trimmed = message.trim().trim_end_matches(['?', '.', '!']);
     if let Some(start) = trimmed.find(['"', '“']) {
@@ -295,6 +296,12 @@ fn search_terms(message: &str) -> String {
         if let Some(end) = rest.find(['"', '”']) {
             return rest[..end].trim().to_string();
         }
+    }
+    if let Some((_, after)) = message.split_once(':')
+        && !after.trim().is_empty()
+    {
+        // The text after the colon is the user's own, punctuation and all.
+        return after.trim().to_string();
     }
     let lower = trimmed.to_lowercase();
     for marker in [" named ", " called ", " for "] {
@@ -582,6 +589,10 @@ mod search_terms_tests {
         );
         assert_eq!(search_terms("contacts called Ana Lopez"), "Ana Lopez");
         assert_eq!(search_terms("Summit"), "Summit");
+        assert_eq!(
+            search_terms("score this ad: Stop scrolling! 20% off today."),
+            "Stop scrolling! 20% off today."
+        );
     }
 }
 

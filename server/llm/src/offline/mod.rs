@@ -13,10 +13,12 @@
 
 mod answer;
 mod args;
+mod cite;
 mod dates;
 mod extract;
 #[cfg(test)]
 mod fixtures;
+mod howto;
 mod plan;
 mod select;
 mod text;

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::args::{self, Filled, MissingArg};
 use super::text::{is_stopword, words};
-use super::{answer, dates, extract, select};
+use super::{answer, dates, extract, howto, select};
 
 /// Calls in one step, across all tools: enough for a three-platform comparison of
 /// two tools, few enough that a confused plan cannot flood the platforms.
@@ -46,6 +46,15 @@ pub(crate) fn plan(request: &ChatRequest, today: NaiveDate) -> Plan {
             };
             chosen.add(spec, args::refill(spec, previous, message, today));
         }
+    }
+    if chosen.is_empty()
+        && howto::is_how_to_question(message, today)
+        && let Some(spec) = request
+            .tools
+            .iter()
+            .find(|t| t.name == howto::KNOWLEDGE_TOOL)
+    {
+        chosen.add(spec, args::fill(spec, message, today));
     }
     if chosen.is_empty() {
         for spec in select::select(message, &request.tools, today) {

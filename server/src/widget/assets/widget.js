@@ -7,6 +7,8 @@
   window.__omnifyWidget = true;
   var tenant = script.getAttribute("data-tenant") || "";
   var title = script.getAttribute("data-title") || "Chat with us";
+  // A site's signed statement of who its logged-in visitor is (docs/webchat.md).
+  var identity = script.getAttribute("data-identity") || "";
   var base = new URL(script.src, location.href).origin;
   var prefix = "omnify-widget:" + base + ":" + tenant + ":";
 
@@ -37,6 +39,7 @@
     ".who{display:block;font-size:12px;font-weight:600;color:#065f46;margin-bottom:2px}" +
     ".note{align-self:center;font-size:13px;color:#374151;text-align:center;padding:2px 8px}" +
     ".error{color:#b91c1c}" +
+    ".wide{max-width:100%;width:100%}.chart{margin:8px 0 0}.chart img{display:block;width:100%;height:auto;border:1px solid #e5e7eb;border-radius:6px;background:#fff}" +
     ".status{min-height:20px;padding:0 12px;font-size:13px;color:#374151}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb}" +
     "textarea{flex:1;resize:none;height:42px;padding:10px;border:1px solid #6b7280;border-radius:8px;font-size:14px;color:#111827;background:#fff}" +
@@ -177,6 +180,21 @@
     scroll();
     return body;
   }
+  // A chart a tool drew, under its answer. Only this server's chart paths are loaded;
+  // an <img> cannot send headers, so the visitor token goes in the query.
+  function chart(body, c) {
+    var path = c && typeof c.svg_url === "string" ? c.svg_url : "";
+    if (!/^\/api\/v1\/charts\/[A-Za-z0-9-]+\.svg$/.test(path)) return;
+    var fig = el("figure", "chart");
+    var img = el("img");
+    img.alt = String(c.title || "Chart");
+    img.addEventListener("load", scroll);
+    img.src = base + path + "?visitor_token=" + encodeURIComponent(token || "");
+    fig.appendChild(img);
+    body.parentNode.classList.add("wide");
+    body.parentNode.appendChild(fig);
+    scroll();
+  }
   function note(text, isError) {
     var n = el("div", "note" + (isError ? " error" : ""), text);
     log.appendChild(n);
@@ -194,20 +212,34 @@
     return fetch(base + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, credentials: "omit" });
   }
 
+  // The `sub` of the identity JWT, to tell logins apart; "" when anonymous.
+  function subject() {
+    try {
+      var part = identity.split(".")[1];
+      return part ? String(JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))).sub || "") : "";
+    } catch (e) { return ""; }
+  }
+
   function ensureToken() {
-    var saved = load("token"), exp = Number(load("expires") || 0);
-    if (saved && exp * 1000 > Date.now() + 60000) { token = saved; return Promise.resolve(token); }
+    var saved = load("token"), exp = Number(load("expires") || 0), who = subject();
+    // A stored token is reused only for the same person: another login gets its own.
+    if (saved && exp * 1000 > Date.now() + 60000 && (load("who") || "") === who) { token = saved; return Promise.resolve(token); }
     token = null;
-    return request("POST", "/api/v1/widget/session", { tenant: tenant }).then(function (r) {
+    var body = { tenant: tenant };
+    if (identity) body.identity = identity;
+    return request("POST", "/api/v1/widget/session", body).then(function (r) {
       if (!r.ok) throw new Error("session " + r.status);
       return r.json();
     }).then(function (s) {
       token = s.token;
       save("token", s.token);
       save("expires", String(s.expires_at));
-      // A new visitor has no conversations.
-      conversationId = null;
-      save("conversation", null);
+      save("who", who);
+      // A new anonymous visitor has no conversations; an identified one continues
+      // their latest, from whichever device they used.
+      conversationId = s.latest_conversation || null;
+      historyLoaded = false;
+      save("conversation", conversationId);
       return token;
     });
   }
@@ -223,7 +255,7 @@
       if (!c) return;
       c.messages.forEach(function (m) {
         if (m.role === "user") add("user", m.text);
-        else if (m.role === "assistant") add("assistant", m.text);
+        else if (m.role === "assistant") { var b = add("assistant", m.text); (m.charts || []).forEach(function (c) { chart(b, c); }); }
         else if (m.role === "expert") add("expert", m.text, m.author || "Expert");
         else note(m.text);
       });
@@ -301,6 +333,11 @@
         markdown(streaming.node, streaming.text);
         working("Typing…");
         scroll();
+        break;
+      case "chart":
+        if (!pending) break;
+        if (!streaming) streaming = { node: add("assistant", ""), text: "" };
+        chart(streaming.node, f);
         break;
       case "done":
         if (!pending) break;

@@ -1,0 +1,286 @@
+//! Discord, wired to the chat pipeline: Ed25519-signed interactions in
+//! (`/discord/interactions`: PING, `/omnify ask|report|connect|help`, buttons), turns
+//! through [`crate::chat::answer`] (idempotent on the interaction id), streamed replies,
+//! charts and relayed expert messages out. The Discord-specific pieces (signature,
+//! payloads, rendering, the REST client) are in `omnify_adapters::discord`.
+//!
+//! A conversation is a Discord thread (or DM): its key is that channel's id, so every
+//! question asked in the thread continues it. A question asked in a plain channel opens
+//! the thread first.
+
+mod buttons;
+mod charts;
+mod commands;
+mod experts;
+mod interactions;
+mod relay;
+
+pub use omnify_adapters::discord as adapter;
+
+use crate::chat::{self, Answer};
+use crate::state::AppState;
+use adapter::render::{self, Message};
+use adapter::signature::InteractionVerifier;
+use adapter::stream;
+use adapter::{DiscordApi, Target};
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use omnify_adapters::slack::ToolUse;
+use omnify_agent::UserRole;
+use omnify_core::{ChannelKind, InboundMessage};
+use serde_json::json;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Tools whose successful result is a proposal waiting for the user's confirmation.
+const PROPOSAL_TOOLS: [&str; 2] = ["change_campaign_budget", "pause_campaign"];
+
+/// Everything the Discord routes share.
+pub struct DiscordApp {
+    pub state: AppState,
+    pub api: DiscordApi,
+    verifier: InteractionVerifier,
+    /// Interaction ids already acted on: a replayed request never starts a second turn.
+    seen: Mutex<HashSet<String>>,
+    first_tenant: tokio::sync::OnceCell<String>,
+    interval: Duration,
+}
+
+/// The Discord app, when `[discord] public_key` is configured.
+pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<DiscordApp>>> {
+    let settings = &state.settings.discord;
+    if settings.public_key.trim().is_empty() {
+        return Ok(None);
+    }
+    let verifier = InteractionVerifier::new(&settings.public_key)?;
+    let api = DiscordApi::new(
+        &settings.api_base_url,
+        settings.bot_token.expose(),
+        &settings.application_id,
+    )
+    .map_err(|e| anyhow::anyhow!("[discord] application_id: {e}"))?;
+    Ok(Some(Arc::new(DiscordApp {
+        state: state.clone(),
+        api,
+        verifier,
+        seen: Mutex::new(HashSet::new()),
+        first_tenant: tokio::sync::OnceCell::new(),
+        interval: Duration::from_millis(settings.update_interval_ms.max(1)),
+    })))
+}
+
+/// The interactions endpoint, and the watchers that post into Discord.
+pub fn start(app: Arc<DiscordApp>) -> Router {
+    tokio::spawn(relay::run(app.clone()));
+    tokio::spawn(experts::watch_desk(app.clone()));
+    let max_body = app.state.settings.server.max_body_bytes;
+    Router::new()
+        .route("/discord/interactions", post(interactions::handle))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(app)
+}
+
+/// `omnify discord register-commands`: put `/omnify` on the application.
+pub async fn register_commands(settings: &crate::config::Settings) -> anyhow::Result<usize> {
+    let d = &settings.discord;
+    if d.application_id.trim().is_empty() || d.bot_token.expose().is_empty() {
+        anyhow::bail!(
+            "set [discord] application_id and bot_token (or OMNIFY_DISCORD__APPLICATION_ID and OMNIFY_DISCORD__BOT_TOKEN) first"
+        );
+    }
+    let api = DiscordApi::new(&d.api_base_url, d.bot_token.expose(), &d.application_id)?;
+    let commands = adapter::commands::commands();
+    Ok(adapter::api::patiently(stream::PATIENCE, || api.register_commands(&commands)).await?)
+}
+
+/// A JSON error in the API's shape.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+impl DiscordApp {
+    /// Check Discord's signature on the raw body: 401 when missing, forged or stale.
+    #[allow(clippy::result_large_err)]
+    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        self.verifier
+            .verify(
+                header("x-signature-ed25519"),
+                header("x-signature-timestamp"),
+                body,
+                chrono::Utc::now().timestamp(),
+            )
+            .map_err(|e| {
+                tracing::warn!(error = %e, "refused a Discord request");
+                error(StatusCode::UNAUTHORIZED, "unauthorized", &e.to_string())
+            })
+    }
+
+    /// True the first time an interaction id is seen (bounded memory).
+    fn first_sight(&self, interaction_id: &str) -> bool {
+        let Ok(mut seen) = self.seen.lock() else {
+            return true;
+        };
+        if seen.len() > 10_000 {
+            seen.clear();
+        }
+        seen.insert(interaction_id.to_string())
+    }
+
+    /// The tenant a guild (or a DM, `None`) belongs to: `[discord] guild_tenants`, else
+    /// `tenant_id`, else the first tenant.
+    async fn tenant(&self, guild_id: Option<&str>) -> anyhow::Result<String> {
+        let settings = &self.state.settings.discord;
+        if let Some(t) = guild_id.and_then(|g| settings.guild_tenants.get(g)) {
+            return Ok(t.clone());
+        }
+        if let Some(t) = settings.tenant_id.clone().filter(|t| !t.is_empty()) {
+            return Ok(t);
+        }
+        self.first_tenant
+            .get_or_try_init(|| async {
+                self.state
+                    .store
+                    .first_tenant_id()
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no tenant for Discord messages"))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Run the turn for a stored-first message and stream it to `target`. Nothing is
+    /// posted unless a turn runs or an earlier answer is repeated: a conversation held
+    /// by an expert stays silent (the expert's messages arrive through the relay).
+    async fn run_turn(&self, target: Target, inbound: InboundMessage) {
+        let tenant_id = inbound.tenant_id.clone();
+        let key = inbound.conversation_key.clone();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let follower = tokio::spawn(stream::follow(
+            self.api.clone(),
+            target.clone(),
+            rx,
+            done_rx,
+            self.interval,
+        ));
+        let answer = chat::answer(&self.state, inbound, UserRole::Member, Some(tx)).await;
+        let _ = done_tx.send(());
+        let streamed = follower.await.unwrap_or_default();
+        let messages = match answer {
+            Ok(Answer::Replied {
+                conversation_id,
+                outcome,
+            }) => {
+                let tools: Vec<ToolUse> = outcome
+                    .tool_calls
+                    .iter()
+                    .map(|r| ToolUse {
+                        id: r.call_id.clone(),
+                        name: r.name.clone(),
+                        arguments: serde_json::from_str(&r.arguments)
+                            .unwrap_or(serde_json::Value::Null),
+                        ok: Some(r.ok),
+                        summary: r.result_summary.clone(),
+                    })
+                    .collect();
+                let buttons = self.proposal_buttons(&conversation_id, &tools).await;
+                render::answer(&outcome.reply, &tools, &streamed.handoffs, buttons)
+            }
+            Ok(Answer::AlreadyAnswered { reply, .. }) => {
+                render::answer(&reply, &[], &[], Vec::new())
+            }
+            Ok(Answer::WithExpert { .. }) => {
+                // The deferred response must say something, or it spins until it fails.
+                if matches!(target, Target::Interaction { .. }) && streamed.opened.is_none() {
+                    vec![Message::text(
+                        "Your message was passed to the expert looking after this conversation.",
+                    )]
+                } else {
+                    return;
+                }
+            }
+            Ok(Answer::InProgress { .. }) => {
+                tracing::debug!(%key, "Discord interaction already being answered");
+                return;
+            }
+            Err(e) => {
+                let note = match e {
+                    chat::ChatError::ModelUnavailable(_) => {
+                        "I couldn't answer this because the language model did not respond. Your question is saved; please ask again in a moment."
+                    }
+                    _ => {
+                        "I couldn't answer this because of an internal error. Your question is saved, and the team has been notified in the logs."
+                    }
+                };
+                vec![Message::text(note)]
+            }
+        };
+        if let Err(e) = stream::finish(&self.api, &target, &streamed, &messages).await {
+            tracing::error!(error = %e, %key, "cannot post the reply in Discord");
+            return;
+        }
+        charts::share(self, &target, &tenant_id, &streamed.charts).await;
+    }
+
+    /// Confirm / Cancel when the turn proposed a write action.
+    async fn proposal_buttons(
+        &self,
+        conversation_id: &str,
+        tools: &[ToolUse],
+    ) -> Vec<serde_json::Value> {
+        let proposed = tools
+            .iter()
+            .any(|t| t.ok == Some(true) && PROPOSAL_TOOLS.contains(&t.name.as_str()));
+        if !proposed {
+            return Vec::new();
+        }
+        match self
+            .state
+            .approvals
+            .store()
+            .proposed_action_for(conversation_id)
+            .await
+        {
+            Ok(Some(action)) => vec![render::proposal_buttons(&action.id)],
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the proposed action");
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// The inbound message of a Discord user in a conversation.
+fn inbound(
+    tenant_id: String,
+    key: String,
+    user_id: &str,
+    text: String,
+    interaction_id: &str,
+) -> InboundMessage {
+    InboundMessage {
+        tenant_id,
+        channel: ChannelKind::Discord,
+        conversation_key: key,
+        author: format!("discord:{user_id}"),
+        text,
+        event_id: format!("interaction:{interaction_id}"),
+    }
+}
+
+/// Where a conversation's messages go outside a live interaction: its key is the
+/// thread or DM id, or `channel:message` when no thread could be opened.
+pub fn channel_of(key: &str) -> &str {
+    key.split(':').next().unwrap_or(key)
+}

@@ -1,0 +1,350 @@
+//! `predict_creative_fatigue`: which creatives will lose their click-through rate
+//! soon, from ad-level daily delivery (`omnify_analytics::fatigue` does the maths).
+
+pub(crate) mod ad_data;
+pub mod evaluate;
+
+pub use evaluate::{FatigueEvaluation, evaluate_on_brand};
+
+use crate::connections::ClientDirectory;
+use crate::connectors::{Detail, KNOWN_AD_PLATFORMS};
+use crate::model::CampaignDay;
+use ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
+use async_trait::async_trait;
+use omnify_analytics::fatigue::{
+    CreativeDay, CreativeSeries, FatigueAssessment, FatigueSettings, FatigueStatus, assess_all,
+    trailing_ctr,
+};
+use omnify_core::{
+    Chart, ChartKind, ChartMarker, ChartSeries, Tool, ToolContext, ToolError, ToolOutput, ToolSpec,
+    parse_args,
+};
+use rust_decimal::prelude::ToPrimitive;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const TOOL_NAME: &str = "predict_creative_fatigue";
+
+const DEFAULT_LOOKBACK: i64 = 90;
+
+#[derive(Clone)]
+pub struct CreativeFatigueTool {
+    directory: Arc<dyn ClientDirectory>,
+    settings: FatigueSettings,
+}
+
+impl CreativeFatigueTool {
+    pub fn new(directory: Arc<dyn ClientDirectory>) -> Self {
+        Self {
+            directory,
+            settings: FatigueSettings::default(),
+        }
+    }
+}
+
+const DESCRIPTION: &str = "\
+Creative fatigue forecast: which ads' creatives will see their click-through rate (CTR) \
+fall 20% below its peak in the next 14 days, with the predicted date, days left and a \
+confidence, and which are already fatigued. Reads ad-level daily delivery from the \
+connected ad platforms. Use it for \"which creatives are burning out?\", \"what should \
+we refresh?\" or \"is our ad fatigue getting worse?\".";
+
+const KEYWORDS: &[&str] = &[
+    "fatigue",
+    "fatigued",
+    "creative",
+    "creatives",
+    "refresh",
+    "burn out",
+    "burning out",
+    "wearing out",
+    "ctr dropping",
+    "ad fatigue",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(default)]
+    platform: Option<String>,
+    #[serde(default)]
+    lookback_days: Option<i64>,
+}
+
+#[async_trait]
+impl Tool for CreativeFatigueTool {
+    fn spec(&self) -> ToolSpec {
+        let platforms: Vec<&str> = std::iter::once("all")
+            .chain(KNOWN_AD_PLATFORMS.iter().map(|(k, _)| *k))
+            .collect();
+        ToolSpec {
+            name: TOOL_NAME.to_owned(),
+            description: DESCRIPTION.to_owned(),
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "platform": {"type": "string", "enum": platforms, "default": "all",
+                        "description": "One connected ad platform, or \"all\"."},
+                    "lookback_days": {"type": "integer", "minimum": 28, "maximum": 400, "default": DEFAULT_LOOKBACK,
+                        "description": "Days of history to judge each creative on (its peak is found in them)."}
+                },
+                "additionalProperties": false
+            }),
+            keywords: KEYWORDS.iter().map(|k| (*k).to_owned()).collect(),
+        }
+    }
+
+    async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
+        let args: Args = parse_args(args)?;
+        let days = lookback_days(args.lookback_days, DEFAULT_LOOKBACK, 28, 400)?;
+        let clients = self.directory.clients(&ctx.tenant_id).await?;
+        let platforms = select_platforms(clients.ads(), args.platform.as_deref())?;
+        let range = lookback(ctx.today, days);
+        let fetched = fetch(&platforms, range, Detail::Ad).await?;
+        let mut unavailable = fetched.unavailable;
+        let (series, without_ads) = creatives(&fetched.rows);
+        for key in without_ads {
+            unavailable.push((
+                platform_name(&key),
+                "ad-level rows are not available from this platform, so its creatives cannot be judged"
+                    .to_owned(),
+            ));
+        }
+        let assessments = assess_all(&series, &self.settings);
+        Ok(ToolOutput {
+            summary: summarize(&assessments, &unavailable, self.settings.horizon_days),
+            data: data_json(&assessments, &unavailable, range),
+            chart: chart(&series, &assessments, &self.settings),
+            provenance: fetched.provenance,
+        })
+    }
+}
+
+/// One series per (platform, ad), named after the ad; and the platforms whose rows
+/// had no ad id.
+fn creatives(rows: &[CampaignDay]) -> (Vec<CreativeSeries>, Vec<String>) {
+    let mut by_ad: BTreeMap<(String, String), CreativeSeries> = BTreeMap::new();
+    let mut without_ads = std::collections::BTreeSet::new();
+    for row in rows {
+        let Some(ad_id) = &row.ad_id else {
+            without_ads.insert(row.platform.clone());
+            continue;
+        };
+        let name = row
+            .creative
+            .clone()
+            .or_else(|| row.ad_name.clone())
+            .unwrap_or_else(|| format!("Ad {ad_id}"));
+        let series = by_ad
+            .entry((row.platform.clone(), ad_id.clone()))
+            .or_insert_with(|| CreativeSeries {
+                creative: name,
+                platform: Some(row.platform.clone()),
+                days: Vec::new(),
+            });
+        series.days.push(CreativeDay {
+            date: row.date,
+            impressions: row.impressions as f64,
+            clicks: row.clicks as f64,
+            conversions: row.conversions.to_f64(),
+            spend: row.spend.to_f64(),
+            frequency: None,
+        });
+    }
+    (
+        by_ad.into_values().collect(),
+        without_ads.into_iter().collect(),
+    )
+}
+
+/// Warnings soonest first, then fatigued creatives by how far they have fallen.
+fn at_risk(
+    assessments: &[FatigueAssessment],
+) -> (Vec<&FatigueAssessment>, Vec<&FatigueAssessment>) {
+    let mut warnings: Vec<&FatigueAssessment> = assessments
+        .iter()
+        .filter(|a| a.status == FatigueStatus::Warning)
+        .collect();
+    warnings.sort_by(|a, b| {
+        a.days_left
+            .cmp(&b.days_left)
+            .then(b.confidence.total_cmp(&a.confidence))
+    });
+    let mut fatigued: Vec<&FatigueAssessment> = assessments
+        .iter()
+        .filter(|a| a.status == FatigueStatus::Fatigued)
+        .collect();
+    fatigued.sort_by(|a, b| (a.current_ctr / a.peak_ctr).total_cmp(&(b.current_ctr / b.peak_ctr)));
+    (warnings, fatigued)
+}
+
+fn label(a: &FatigueAssessment) -> String {
+    match &a.platform {
+        Some(p) => format!("{} ({})", a.creative, platform_name(p)),
+        None => a.creative.clone(),
+    }
+}
+
+fn summarize(
+    assessments: &[FatigueAssessment],
+    unavailable: &[(String, String)],
+    horizon: i64,
+) -> String {
+    let (warnings, fatigued) = at_risk(assessments);
+    let judged = assessments
+        .iter()
+        .filter(|a| a.status != FatigueStatus::NotEnoughData)
+        .count();
+    let mut text = if warnings.is_empty() {
+        format!(
+            "No creative is predicted to fatigue in the next {horizon} days ({judged} checked)."
+        )
+    } else {
+        let list: Vec<String> = warnings
+            .iter()
+            .take(5)
+            .map(|a| {
+                format!(
+                    "{} around {} ({} days, {:.0}% confidence; CTR {:.2}% vs peak {:.2}%)",
+                    label(a),
+                    a.predicted_date
+                        .map_or_else(String::new, |d| d.format("%b %-d").to_string()),
+                    a.days_left.unwrap_or(0),
+                    a.confidence * 100.0,
+                    a.current_ctr * 100.0,
+                    a.peak_ctr * 100.0
+                )
+            })
+            .collect();
+        let more = warnings.len().saturating_sub(5);
+        format!(
+            "{} creative{} will fatigue in the next {horizon} days: {}{}; refresh {} first.",
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" },
+            list.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            },
+            warnings[0].creative
+        )
+    };
+    if !fatigued.is_empty() {
+        let names: Vec<String> = fatigued
+            .iter()
+            .take(5)
+            .map(|a| {
+                format!(
+                    "{} ({:.0}% below peak)",
+                    label(a),
+                    (1.0 - a.current_ctr / a.peak_ctr) * 100.0
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            " Already fatigued (CTR 20%+ below peak): {}.",
+            names.join(", ")
+        ));
+    }
+    for (platform, message) in unavailable {
+        text.push_str(&format!(" {platform}: {message}."));
+    }
+    text
+}
+
+fn data_json(
+    assessments: &[FatigueAssessment],
+    unavailable: &[(String, String)],
+    range: omnify_core::DateRange,
+) -> Value {
+    let (warnings, fatigued) = at_risk(assessments);
+    let row = |a: &&FatigueAssessment| {
+        json!({
+            "creative": a.creative,
+            "platform": a.platform,
+            "status": a.status.as_str(),
+            "predicted_date": a.predicted_date,
+            "days_left": a.days_left,
+            "confidence": (a.confidence * 100.0).round() / 100.0,
+            "current_ctr_pct": (a.current_ctr * 10_000.0).round() / 100.0,
+            "peak_ctr_pct": (a.peak_ctr * 10_000.0).round() / 100.0,
+            "peak_date": a.peak_date,
+            "daily_ctr_change_pct": a.trend.as_ref().map(|t| (t.daily_change_pct * 100.0).round() / 100.0),
+            "reason": a.reason,
+        })
+    };
+    let mut data = json!({
+        "date_range": {"since": range.since, "until": range.until},
+        "creatives_checked": assessments.len(),
+        "at_risk": warnings.iter().map(row).collect::<Vec<_>>(),
+        "fatigued": fatigued.iter().map(row).collect::<Vec<_>>(),
+        "healthy": assessments.iter().filter(|a| a.status == FatigueStatus::Healthy).count(),
+        "not_enough_data": assessments.iter().filter(|a| a.status == FatigueStatus::NotEnoughData).map(|a| &a.creative).collect::<Vec<_>>(),
+    });
+    if !unavailable.is_empty() {
+        data["unavailable"] = unavailable
+            .iter()
+            .map(|(platform, message)| json!({"platform": platform, "message": message}))
+            .collect();
+    }
+    data
+}
+
+/// The 7-day CTR of the most at-risk creative, its 80%-of-peak line, and the predicted
+/// crossing.
+fn chart(
+    series: &[CreativeSeries],
+    assessments: &[FatigueAssessment],
+    settings: &FatigueSettings,
+) -> Option<Chart> {
+    let (warnings, fatigued) = at_risk(assessments);
+    let top = warnings.first().or(fatigued.first())?;
+    let creative = series
+        .iter()
+        .find(|s| s.creative == top.creative && s.platform == top.platform)?;
+    let mut days = creative.days.clone();
+    days.sort_by_key(|d| d.date);
+    let ctr = trailing_ctr(&days, settings.current_days);
+    let points: Vec<(chrono::NaiveDate, f64)> = ctr
+        .iter()
+        .filter_map(|(d, c)| c.map(|c| (*d, c * 100.0)))
+        .collect();
+    let last = points.last()?.0;
+    let markers = top
+        .predicted_date
+        .filter(|_| top.status == FatigueStatus::Warning)
+        .map(|d| ChartMarker {
+            x: points.len() - 1 + (d - last).num_days().max(0) as usize,
+            y: None,
+            label: format!("predicted fatigue {d}"),
+        })
+        .into_iter()
+        .collect();
+    Some(Chart {
+        title: format!("{}: 7-day CTR", label(top)),
+        kind: ChartKind::Line,
+        x_labels: points.iter().map(|(d, _)| d.to_string()).collect(),
+        series: vec![
+            ChartSeries {
+                name: "CTR, 7-day (%)".to_owned(),
+                values: points.iter().map(|(_, c)| *c).collect(),
+            },
+            ChartSeries {
+                name: "80% of peak (%)".to_owned(),
+                values: vec![top.threshold_ctr * 100.0; points.len()],
+            },
+        ],
+        markers,
+        y_label: Some("CTR (%)".to_owned()),
+        x_label: Some("Day".to_owned()),
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod tests_support;

@@ -1,0 +1,9 @@
+//! The analytic tools: each fetches the tenant's data through the `ClientDirectory`
+//! and runs the maths in `omnify-analytics` on it.
+
+pub mod aida;
+pub mod anomalies;
+pub mod budget;
+pub mod churn;
+pub mod fatigue;
+pub mod ltv;
