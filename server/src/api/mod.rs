@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, limits and the JSON error shape.
 
 pub mod actions;
+pub mod articles;
 pub mod auth;
 pub mod charts;
 pub mod chat;
@@ -75,6 +76,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/expert/actions/{id}/reject", post(actions::reject))
         .route("/api/v1/expert/queue", get(experts::queue))
+        .route(
+            "/api/v1/expert/escalations/{id}/article",
+            post(articles::propose),
+        )
+        .route("/api/v1/expert/articles", get(articles::proposed))
+        .route(
+            "/api/v1/expert/articles/{id}",
+            axum::routing::put(articles::edit),
+        )
+        .route("/api/v1/expert/articles/{id}/publish", post(articles::publish))
+        .route("/api/v1/expert/articles/{id}/reject", post(articles::reject))
         .route(
             "/api/v1/expert/status",
             axum::routing::put(experts::set_status),

@@ -6,6 +6,7 @@
 //! are applied at start-up and by `omnify migrate`.
 
 mod actions;
+mod articles;
 mod charts;
 mod connections;
 mod conversations;
@@ -17,6 +18,7 @@ mod slack;
 mod tenants;
 
 pub use actions::AuditEntry;
+pub use articles::Article;
 pub use connections::{ConnectionInfo, SealedConnection};
 pub use conversations::{ConversationInfo, PendingInbound};
 pub use escalations::{EscalationEvent, ExpertLogin, NewExpertToken};

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (6, "slack", include_str!("../migrations/0006_slack.sql")),
     (7, "charts", include_str!("../migrations/0007_charts.sql")),
+    (
+        8,
+        "articles",
+        include_str!("../migrations/0008_articles.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
