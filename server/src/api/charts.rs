@@ -116,6 +116,38 @@ pub async fn links(state: &AppState, conversation_id: &str) -> Result<Vec<ChartL
         .collect())
 }
 
+/// A stored chart of the tenant drawn as a PNG, for the chat surfaces that upload
+/// images (Slack, Discord). `None` when it cannot be read or drawn: that is logged,
+/// and the surface skips the chart — its answer is already posted.
+pub async fn png_for_upload(state: &AppState, tenant_id: &str, chart_id: &str) -> Option<Vec<u8>> {
+    let stored = match state.store.chart(tenant_id, chart_id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => {
+            tracing::warn!(chart = %chart_id, "the turn's chart is not stored; not sharing it");
+            return None;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, chart = %chart_id, "cannot read the chart");
+            return None;
+        }
+    };
+    // Drawing takes tens of milliseconds of CPU: keep it off the async workers.
+    let drawn =
+        tokio::task::spawn_blocking(move || render_png(&stored.chart, PNG_SIZE.0, PNG_SIZE.1))
+            .await;
+    match drawn {
+        Ok(Ok(png)) => Some(png),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, chart = %chart_id, "cannot draw the chart");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, chart = %chart_id, "chart drawing stopped");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,38 +5,14 @@ use super::DiscordApp;
 use super::adapter::Target;
 use super::adapter::render::{Attachment, Message};
 use super::adapter::stream::{self, ChartRef};
-use omnify_analytics::chart::{PNG_SIZE, render_png};
-use omnify_core::ConversationStore;
+use crate::api::charts::png_for_upload;
 
 /// Post each chart as a message with its PNG, in the order the tools drew them. A chart
 /// that cannot be read, drawn or uploaded is logged and skipped: the answer is there.
 pub async fn share(app: &DiscordApp, target: &Target, tenant_id: &str, charts: &[ChartRef]) {
     for chart in charts {
-        let stored = match app.state.store.chart(tenant_id, &chart.id).await {
-            Ok(Some(stored)) => stored,
-            Ok(None) => {
-                tracing::warn!(chart = %chart.id, "the turn's chart is not stored; not sharing it");
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, chart = %chart.id, "cannot read the chart");
-                continue;
-            }
-        };
-        // Drawing takes tens of milliseconds of CPU: keep it off the async workers.
-        let drawn =
-            tokio::task::spawn_blocking(move || render_png(&stored.chart, PNG_SIZE.0, PNG_SIZE.1))
-                .await;
-        let png = match drawn {
-            Ok(Ok(png)) => png,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, chart = %chart.id, "cannot draw the chart");
-                continue;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, chart = %chart.id, "chart drawing stopped");
-                continue;
-            }
+        let Some(png) = png_for_upload(&app.state, tenant_id, &chart.id).await else {
+            continue;
         };
         let message = Message {
             content: format!("📈 {}", chart.title),
