@@ -2,9 +2,7 @@
 //! left its expected range (`omnify_analytics::anomalies` does the maths: seasonal,
 //! robust and causal).
 
-use crate::analytics::fatigue::ad_data::{
-    fetch, lookback, lookback_days, platform_name, select_platforms,
-};
+use crate::analytics::ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
 use crate::connections::ClientDirectory;
 use crate::connectors::{Detail, KNOWN_AD_PLATFORMS};
 use crate::model::CampaignDay;

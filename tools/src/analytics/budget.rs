@@ -6,9 +6,7 @@ pub mod evaluate;
 
 pub use evaluate::{BudgetEvaluation, evaluate_budget_on_brand};
 
-use crate::analytics::fatigue::ad_data::{
-    fetch, lookback, lookback_days, platform_name, select_platforms,
-};
+use crate::analytics::ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
 use crate::connections::ClientDirectory;
 use crate::connectors::Detail;
 use async_trait::async_trait;

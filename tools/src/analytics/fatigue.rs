@@ -1,15 +1,14 @@
 //! `predict_creative_fatigue`: which creatives will lose their click-through rate
 //! soon, from ad-level daily delivery (`omnify_analytics::fatigue` does the maths).
 
-pub(crate) mod ad_data;
 pub mod evaluate;
 
 pub use evaluate::{FatigueEvaluation, evaluate_on_brand};
 
+use super::ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
 use crate::connections::ClientDirectory;
 use crate::connectors::{Detail, KNOWN_AD_PLATFORMS};
 use crate::model::CampaignDay;
-use ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
 use async_trait::async_trait;
 use omnify_analytics::fatigue::{
     CreativeDay, CreativeSeries, FatigueAssessment, FatigueSettings, FatigueStatus, assess_all,
