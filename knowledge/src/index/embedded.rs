@@ -410,20 +410,44 @@ impl TenantVectors {
             )));
         }
         let query = normalised(query);
-        let mut best: BinaryHeap<Reverse<Scored>> = BinaryHeap::with_capacity(limit + 1);
-        for (row, vector) in self.vectors.chunks_exact(self.dimensions).enumerate() {
-            let score = dot(vector, &query);
-            if best.len() < limit {
-                best.push(Reverse(Scored { score, row }));
-            } else if best
-                .peek()
-                .is_some_and(|Reverse(worst)| score > worst.score)
-            {
-                best.pop();
-                best.push(Reverse(Scored { score, row }));
-            }
-        }
-        let mut hits: Vec<Scored> = best.into_iter().map(|Reverse(s)| s).collect();
+        let rows = self.chunks.len();
+        // A large tenant's scan is split over the cores: each part keeps its own best
+        // `limit`, and the best of those win. Small tenants scan on one thread, where
+        // starting threads would cost more than it saves.
+        let parts = if rows >= PARALLEL_SCAN_ROWS {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SCAN_THREADS))
+        } else {
+            1
+        };
+        let per_part = rows.div_ceil(parts);
+        let best: Vec<Scored> = if parts == 1 {
+            top_scores(&self.vectors, self.dimensions, 0, &query, limit)
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = self
+                    .vectors
+                    .chunks(per_part * self.dimensions)
+                    .enumerate()
+                    .map(|(i, part)| {
+                        let query = &query;
+                        let dimensions = self.dimensions;
+                        scope
+                            .spawn(move || top_scores(part, dimensions, i * per_part, query, limit))
+                    })
+                    .collect();
+                let mut all = Vec::with_capacity(parts * limit);
+                for handle in handles {
+                    let part = handle.join().map_err(|_| {
+                        KnowledgeError::Index("a vector scan thread panicked".to_owned())
+                    })?;
+                    all.extend(part);
+                }
+                Ok::<_, KnowledgeError>(all)
+            })?
+        };
+        let mut hits = best;
+        hits.sort_by(|a, b| b.cmp(a));
+        hits.truncate(limit);
         hits.sort_by(|a, b| b.cmp(a));
         Ok(hits
             .into_iter()
@@ -529,6 +553,37 @@ impl Ord for Scored {
             .total_cmp(&other.score)
             .then_with(|| other.row.cmp(&self.row))
     }
+}
+
+/// Tenants with at least this many chunks are scanned on several threads.
+const PARALLEL_SCAN_ROWS: usize = 20_000;
+/// Scans use at most this many threads; the scan is bound by memory bandwidth, which a
+/// few cores saturate.
+const MAX_SCAN_THREADS: usize = 4;
+
+/// The `limit` best rows of `vectors` (rows numbered from `first_row`) for `query`.
+fn top_scores(
+    vectors: &[f32],
+    dimensions: usize,
+    first_row: usize,
+    query: &[f32],
+    limit: usize,
+) -> Vec<Scored> {
+    let mut best: BinaryHeap<Reverse<Scored>> = BinaryHeap::with_capacity(limit + 1);
+    for (i, vector) in vectors.chunks_exact(dimensions).enumerate() {
+        let score = dot(vector, query);
+        let row = first_row + i;
+        if best.len() < limit {
+            best.push(Reverse(Scored { score, row }));
+        } else if best
+            .peek()
+            .is_some_and(|Reverse(worst)| score > worst.score)
+        {
+            best.pop();
+            best.push(Reverse(Scored { score, row }));
+        }
+    }
+    best.into_iter().map(|Reverse(s)| s).collect()
 }
 
 /// Dot product in 16 independent lanes, which the compiler vectorises.
@@ -663,6 +718,35 @@ fn io_error(action: &str, path: &Path, e: &std::io::Error) -> KnowledgeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_scan_finds_the_same_best_rows_as_one_pass() {
+        // Enough rows for the parallel path; scores known in closed form.
+        let dimensions = 4;
+        let rows = PARALLEL_SCAN_ROWS + 1_234;
+        let vectors: Vec<f32> = (0..rows)
+            .flat_map(|r| {
+                let angle = r as f32 * 0.001;
+                [angle.cos(), angle.sin(), 0.0, 0.0]
+            })
+            .collect();
+        let query = [0.3f32.cos(), 0.3f32.sin(), 0.0, 0.0];
+        let one_pass = {
+            let mut s = top_scores(&vectors, dimensions, 0, &query, 10);
+            s.sort_by(|a, b| b.cmp(a));
+            s.into_iter().map(|s| s.row).collect::<Vec<_>>()
+        };
+        let per_part = rows.div_ceil(3);
+        let mut split: Vec<Scored> = vectors
+            .chunks(per_part * dimensions)
+            .enumerate()
+            .flat_map(|(i, part)| top_scores(part, dimensions, i * per_part, &query, 10))
+            .collect();
+        split.sort_by(|a, b| b.cmp(a));
+        split.truncate(10);
+        assert_eq!(split.iter().map(|s| s.row).collect::<Vec<_>>(), one_pass);
+        assert_eq!(one_pass[0], 300, "cos is largest where the angle matches");
+    }
 
     #[test]
     fn dot_handles_lengths_that_are_not_multiples_of_sixteen() {
