@@ -2,3 +2,4 @@
 
 pub mod discord;
 pub mod slack;
+pub mod turn;

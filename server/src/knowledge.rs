@@ -26,7 +26,9 @@ pub struct KnowledgeSettings {
     pub chunk_overlap_tokens: usize,
     /// Where vectors live: `embedded` (under the data directory) or `qdrant`.
     pub index: IndexKind,
-    pub qdrant: QdrantConfig,
+    /// `[knowledge.qdrant]`: Qdrant's gRPC endpoint and the collection all tenants
+    /// share (payload-filtered by tenant).
+    pub qdrant: QdrantSettings,
     pub embedder: EmbedderSettings,
     /// Largest file the upload API accepts.
     pub max_upload_bytes: usize,
@@ -40,29 +42,6 @@ pub enum IndexKind {
     Qdrant,
 }
 
-/// `[knowledge.qdrant]`: Qdrant's gRPC endpoint and the collection all tenants share
-/// (payload-filtered by tenant).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct QdrantConfig {
-    pub url: String,
-    pub api_key: omnify_core::Secret,
-    pub collection: String,
-    pub timeout_secs: u64,
-}
-
-impl Default for QdrantConfig {
-    fn default() -> Self {
-        let d = QdrantSettings::default();
-        Self {
-            url: d.url,
-            api_key: d.api_key,
-            collection: d.collection,
-            timeout_secs: d.timeout_secs,
-        }
-    }
-}
-
 impl Default for KnowledgeSettings {
     fn default() -> Self {
         let chunking = ChunkingSettings::default();
@@ -72,7 +51,7 @@ impl Default for KnowledgeSettings {
             chunk_tokens: chunking.max_tokens,
             chunk_overlap_tokens: chunking.overlap_tokens,
             index: IndexKind::Embedded,
-            qdrant: QdrantConfig::default(),
+            qdrant: QdrantSettings::default(),
             embedder: EmbedderSettings::default(),
             max_upload_bytes: 10 * 1024 * 1024,
         }
@@ -94,19 +73,10 @@ pub async fn build(settings: &Settings) -> anyhow::Result<Option<Arc<KnowledgeBa
             EmbeddedIndex::open(&knowledge_dir(settings).join("vectors"))
                 .context("cannot open the knowledge index")?,
         ),
-        IndexKind::Qdrant => {
-            let q = &config.qdrant;
-            let qdrant = QdrantSettings {
-                url: q.url.clone(),
-                api_key: q.api_key.clone(),
-                collection: q.collection.clone(),
-                timeout_secs: q.timeout_secs,
-            };
-            Arc::new(
-                QdrantIndex::new(&qdrant, embedder.dimensions())
-                    .context("cannot set up the Qdrant knowledge index")?,
-            )
-        }
+        IndexKind::Qdrant => Arc::new(
+            QdrantIndex::new(&config.qdrant, embedder.dimensions())
+                .context("cannot set up the Qdrant knowledge index")?,
+        ),
     };
     let chunking = ChunkingSettings {
         max_tokens: config.chunk_tokens,

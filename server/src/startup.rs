@@ -133,7 +133,9 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         &[],
         UserRole::Visitor,
     );
-    register_analytics(&mut tools, &directory, &settings)?;
+    // One model for the turn loop and the copy scorer's second opinion.
+    let model = build_model(&settings)?;
+    register_analytics(&mut tools, &directory, &settings, &model);
     let knowledge = crate::knowledge::build(&settings).await?;
     if let Some(knowledge) = &knowledge {
         // Hashed words fused with BM25 rank worse than BM25 alone (docs/knowledge.md):
@@ -176,7 +178,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     }
 
     let agent = Agent::new(
-        build_model(&settings)?,
+        model,
         Arc::new(store.clone()),
         tools,
         PriceTable::new(settings.llm.prices.clone()),
@@ -293,7 +295,8 @@ fn register_analytics(
     tools: &mut ToolRegistry,
     directory: &Arc<dyn ClientDirectory>,
     settings: &Settings,
-) -> anyhow::Result<()> {
+    model: &Arc<dyn ChatModel>,
+) {
     use omnify_tools::analytics::{aida, anomalies, budget, churn, fatigue, ltv};
     let d = || directory.clone();
     tools.register(
@@ -323,17 +326,12 @@ fn register_analytics(
     );
     // Copy scoring reads no platform; with a real model configured it asks the model
     // for a second opinion, offline it scores by rules.
-    let copy_model = if settings.llm.is_configured() {
-        Some(build_model(settings)?)
-    } else {
-        None
-    };
+    let copy_model = settings.llm.is_configured().then(|| model.clone());
     tools.register(
         Arc::new(aida::ScoreAdCopyTool::new(copy_model)),
         &[],
         UserRole::Member,
     );
-    Ok(())
 }
 
 pub fn build_model(settings: &Settings) -> anyhow::Result<Arc<dyn ChatModel>> {

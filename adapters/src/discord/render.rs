@@ -3,7 +3,7 @@
 //! Markdown tables as embeds (Discord does not draw tables), a "Sources" embed saying
 //! which tools ran and where their numbers came from, and buttons.
 
-use crate::slack::render::ToolUse;
+use crate::turn::ToolUse;
 use serde_json::{Value, json};
 
 /// Discord refuses a message whose `content` is longer than this.

@@ -7,35 +7,24 @@
 
 use crate::discord::api::{DiscordApi, DiscordApiError, Target, patiently};
 use crate::discord::render::{Message, preview};
-use crate::slack::render::ToolUse;
+use crate::turn::TurnSoFar;
 use omnify_core::OutboundEvent;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-pub const PLACEHOLDER: &str = "Looking into it…";
+pub use crate::turn::PLACEHOLDER;
 
 /// Tries for the opening and final messages when Discord keeps rate limiting.
 pub const PATIENCE: u32 = 5;
-
-/// A chart the turn drew, to attach once the answer is posted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChartRef {
-    pub id: String,
-    pub title: String,
-}
 
 /// What the stream saw, for the final message.
 #[derive(Debug, Default)]
 pub struct Streamed {
     /// The opened message's id (the final answer replaces it).
     pub opened: Option<String>,
-    pub text: String,
-    pub tools: Vec<ToolUse>,
-    pub charts: Vec<ChartRef>,
-    /// Hand-off notices published during the turn.
-    pub handoffs: Vec<String>,
+    pub turn: TurnSoFar,
     /// No edit before this (throttle and rate limits).
     pub next_edit: Option<Instant>,
     /// How many edits Discord refused with 429 (they were coalesced into later ones).
@@ -43,45 +32,9 @@ pub struct Streamed {
 }
 
 impl Streamed {
-    fn apply(&mut self, event: OutboundEvent) {
-        match event {
-            OutboundEvent::Delta { text } => self.text.push_str(&text),
-            OutboundEvent::ToolCall {
-                id,
-                name,
-                arguments,
-            } => self.tools.push(ToolUse {
-                id,
-                name,
-                arguments,
-                ok: None,
-                summary: String::new(),
-            }),
-            OutboundEvent::ToolResult {
-                id, ok, summary, ..
-            } => {
-                if let Some(t) = self.tools.iter_mut().find(|t| t.id == id) {
-                    t.ok = Some(ok);
-                    t.summary = summary;
-                }
-            }
-            OutboundEvent::Chart { id, title, .. } => self.charts.push(ChartRef { id, title }),
-            OutboundEvent::Handoff { message, .. } => self.handoffs.push(message),
-            OutboundEvent::Done { .. }
-            | OutboundEvent::Error { .. }
-            | OutboundEvent::ExpertMessage { .. } => {}
-        }
-    }
-
     /// The in-progress text shown while the turn runs.
     pub fn progress(&self) -> String {
-        if !self.text.trim().is_empty() {
-            return preview(&format!("{} …", self.text.trim_end()));
-        }
-        match self.tools.iter().rev().find(|t| t.ok.is_none()) {
-            Some(t) => format!("{PLACEHOLDER} (running `{}`)", t.name),
-            None => PLACEHOLDER.to_string(),
-        }
+        self.turn.progress(preview)
     }
 }
 
@@ -101,7 +54,7 @@ pub async fn follow(
             biased;
             event = events.recv() => {
                 let Some(event) = event else { break };
-                st.apply(event);
+                st.turn.apply(event);
                 dirty = true;
                 if st.opened.is_none() {
                     let first = Message::text(st.progress());
@@ -117,7 +70,7 @@ pub async fn follow(
             }
             _ = &mut done => {
                 while let Ok(event) = events.try_recv() {
-                    st.apply(event);
+                    st.turn.apply(event);
                 }
                 break;
             }
@@ -184,26 +137,28 @@ pub async fn post(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::turn::ChartRef;
 
     #[test]
     fn progress_shows_text_or_the_running_tool() {
         let mut st = Streamed::default();
         assert_eq!(st.progress(), PLACEHOLDER);
-        st.apply(OutboundEvent::ToolCall {
+        st.turn.apply(OutboundEvent::ToolCall {
             id: "c1".into(),
             name: "get_marketing_performance".into(),
             arguments: serde_json::json!({}),
         });
         assert!(st.progress().contains("get_marketing_performance"));
-        st.apply(OutboundEvent::chart("ch1", "c1", "Spend by day"));
+        st.turn
+            .apply(OutboundEvent::chart("ch1", "c1", "Spend by day"));
         assert_eq!(
-            st.charts,
+            st.turn.charts,
             vec![ChartRef {
                 id: "ch1".into(),
                 title: "Spend by day".into()
             }]
         );
-        st.apply(OutboundEvent::Delta {
+        st.turn.apply(OutboundEvent::Delta {
             text: "Meta spent ".repeat(400),
         });
         let p = st.progress();

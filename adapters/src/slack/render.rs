@@ -15,48 +15,7 @@ pub const PREVIEW_LIMIT: usize = 3500;
 pub const CONFIRM_ACTION: &str = "confirm_action";
 pub const CANCEL_ACTION: &str = "cancel_action";
 
-/// A tool the turn called, for the context line.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ToolUse {
-    pub id: String,
-    pub name: String,
-    pub arguments: Value,
-    pub ok: Option<bool>,
-    pub summary: String,
-}
-
-impl ToolUse {
-    /// Where the data came from, as far as the call says: platforms and dates.
-    pub fn provenance(&self) -> String {
-        let mut parts = Vec::new();
-        let platforms: Vec<String> =
-            match (&self.arguments["platforms"], &self.arguments["platform"]) {
-                (Value::Array(list), _) => list
-                    .iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect(),
-                (_, Value::String(p)) => vec![p.clone()],
-                _ => Vec::new(),
-            };
-        if !platforms.is_empty() {
-            parts.push(platforms.join(", "));
-        }
-        let range =
-            |a: &str, b: &str| match (self.arguments[a].as_str(), self.arguments[b].as_str()) {
-                (Some(s), Some(e)) => Some(format!("{s} → {e}")),
-                _ => None,
-            };
-        if let Some(r) = range("start_date", "end_date").or_else(|| range("since", "until")) {
-            parts.push(r);
-        } else if let Some(p) = self.arguments["date_range"]
-            .as_str()
-            .or(self.arguments["period"].as_str())
-        {
-            parts.push(p.to_string());
-        }
-        parts.join(" · ")
-    }
-}
+pub use crate::turn::ToolUse;
 
 /// Markdown as the model writes it → Slack mrkdwn: `**bold**` → `*bold*`,
 /// `[text](url)` → `<url|text>`, `# Heading` → `*Heading*`. Code is left alone.

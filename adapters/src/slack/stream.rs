@@ -5,80 +5,32 @@
 
 use crate::slack::api::{FileUpload, MessageBody, SlackApi, SlackApiError};
 use crate::slack::events::Thread;
-use crate::slack::render::{ToolUse, preview};
+use crate::slack::render::preview;
+use crate::turn::TurnSoFar;
 use omnify_core::OutboundEvent;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-pub const PLACEHOLDER: &str = "Looking into it…";
+pub use crate::turn::PLACEHOLDER;
 
 /// Tries for the placeholder and the final message when Slack keeps rate limiting.
 const PATIENCE: u32 = 5;
-
-/// A chart the turn announced: its stored id and title.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChartNotice {
-    pub id: String,
-    pub title: String,
-}
 
 /// What the stream saw, for the final message.
 #[derive(Debug, Default)]
 pub struct Streamed {
     /// The placeholder's `ts`, once posted (the final message replaces it).
     pub ts: Option<String>,
-    pub text: String,
-    pub tools: Vec<ToolUse>,
-    /// Hand-off notices published during the turn.
-    pub handoffs: Vec<String>,
-    /// Charts the turn's tools drew, to share in the thread once the answer is there.
-    pub charts: Vec<ChartNotice>,
+    pub turn: TurnSoFar,
     /// No edit before this (throttle and rate limits).
     pub next_edit: Option<Instant>,
 }
 
 impl Streamed {
-    fn apply(&mut self, event: OutboundEvent) {
-        match event {
-            OutboundEvent::Delta { text } => self.text.push_str(&text),
-            OutboundEvent::ToolCall {
-                id,
-                name,
-                arguments,
-            } => self.tools.push(ToolUse {
-                id,
-                name,
-                arguments,
-                ok: None,
-                summary: String::new(),
-            }),
-            OutboundEvent::ToolResult {
-                id, ok, summary, ..
-            } => {
-                if let Some(t) = self.tools.iter_mut().find(|t| t.id == id) {
-                    t.ok = Some(ok);
-                    t.summary = summary;
-                }
-            }
-            OutboundEvent::Handoff { message, .. } => self.handoffs.push(message),
-            OutboundEvent::Chart { id, title, .. } => self.charts.push(ChartNotice { id, title }),
-            OutboundEvent::Done { .. }
-            | OutboundEvent::Error { .. }
-            | OutboundEvent::ExpertMessage { .. } => {}
-        }
-    }
-
-    /// The in-progress text shown while the turn runs.
     fn progress(&self) -> String {
-        if !self.text.trim().is_empty() {
-            return preview(&format!("{} …", self.text.trim_end()));
-        }
-        match self.tools.iter().rev().find(|t| t.ok.is_none()) {
-            Some(t) => format!("{PLACEHOLDER} (running `{}`)", t.name),
-            None => PLACEHOLDER.to_string(),
-        }
+        self.turn.progress(preview)
     }
 }
 
@@ -98,7 +50,7 @@ pub async fn follow(
             biased;
             event = events.recv() => {
                 let Some(event) = event else { break };
-                st.apply(event);
+                st.turn.apply(event);
                 dirty = true;
                 if st.ts.is_none() {
                     let body = MessageBody {
@@ -116,7 +68,7 @@ pub async fn follow(
             }
             _ = &mut done => {
                 while let Ok(event) = events.try_recv() {
-                    st.apply(event);
+                    st.turn.apply(event);
                 }
                 break;
             }

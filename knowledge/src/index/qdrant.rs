@@ -35,7 +35,7 @@ use qdrant_client::qdrant::{
     QueryPointsBuilder, UpsertPointsBuilder, Value, VectorParamsBuilder,
 };
 use qdrant_client::{Payload, Qdrant, QdrantError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
@@ -60,7 +60,7 @@ const F_TEXT: &str = "text";
 const F_MODEL: &str = "model";
 
 /// Where Qdrant is and which collection holds the knowledge base.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QdrantSettings {
     /// The gRPC endpoint, e.g. `http://localhost:6334` (not the 6333 REST port).

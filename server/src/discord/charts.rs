@@ -4,8 +4,9 @@
 use super::DiscordApp;
 use super::adapter::Target;
 use super::adapter::render::{Attachment, Message};
-use super::adapter::stream::{self, ChartRef};
+use super::adapter::stream;
 use crate::api::charts::png_for_upload;
+use omnify_adapters::turn::ChartRef;
 
 /// Post each chart as a message with its PNG, in the order the tools drew them. A chart
 /// that cannot be read, drawn or uploaded is logged and skipped: the answer is there.

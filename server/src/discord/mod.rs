@@ -29,7 +29,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use omnify_adapters::slack::ToolUse;
+use omnify_adapters::turn::ToolUse;
 use omnify_agent::UserRole;
 use omnify_core::{ChannelKind, InboundMessage};
 use serde_json::json;
@@ -194,7 +194,7 @@ impl DiscordApp {
                     })
                     .collect();
                 let buttons = self.proposal_buttons(&conversation_id, &tools).await;
-                render::answer(&outcome.reply, &tools, &streamed.handoffs, buttons)
+                render::answer(&outcome.reply, &tools, &streamed.turn.handoffs, buttons)
             }
             Ok(Answer::AlreadyAnswered { reply, .. }) => {
                 render::answer(&reply, &[], &[], Vec::new())
@@ -229,7 +229,7 @@ impl DiscordApp {
             tracing::error!(error = %e, %key, "cannot post the reply in Discord");
             return;
         }
-        charts::share(self, &target, &tenant_id, &streamed.charts).await;
+        charts::share(self, &target, &tenant_id, &streamed.turn.charts).await;
     }
 
     /// Confirm / Cancel when the turn proposed a write action.

@@ -2,9 +2,10 @@
 //! posted (the chart frames of the turn name them; the store has their specs).
 
 use super::SlackApp;
-use super::adapter::stream::{self, ChartNotice};
+use super::adapter::stream;
 use super::adapter::{SlackApi, Thread};
 use crate::api::charts::png_for_upload;
+use omnify_adapters::turn::ChartRef;
 
 /// Upload each chart into the thread, in the order the tools drew them. A chart that
 /// cannot be read, drawn or uploaded is logged and skipped: the answer is already there.
@@ -13,7 +14,7 @@ pub async fn share(
     api: &SlackApi,
     thread: &Thread,
     tenant_id: &str,
-    charts: &[ChartNotice],
+    charts: &[ChartRef],
 ) {
     for notice in charts {
         let Some(png) = png_for_upload(&app.state, tenant_id, &notice.id).await else {

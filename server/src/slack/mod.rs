@@ -255,7 +255,7 @@ impl SlackApp {
                     })
                     .collect();
                 let mut blocks = render::answer_blocks(&outcome.reply, &tools);
-                for notice in &streamed.handoffs {
+                for notice in &streamed.turn.handoffs {
                     blocks.push(render::plain_section(notice));
                 }
                 let proposed = tools
@@ -276,7 +276,7 @@ impl SlackApp {
                 }
                 let posted = stream::finish(api, &thread, &streamed, outcome.reply, blocks).await;
                 if posted.is_ok() {
-                    charts::share(self, api, &thread, &tenant_id, &streamed.charts).await;
+                    charts::share(self, api, &thread, &tenant_id, &streamed.turn.charts).await;
                 }
                 posted
             }
