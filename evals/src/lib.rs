@@ -1,4 +1,5 @@
-//! Omnify's evals: the agent-turn load benchmark (`omnify-bench`) and the
+//! Omnify's evals: the performance suite (`omnify-bench`, [`bench`]) and the
 //! conversation-quality eval (`omnify-eval`, [`conversation`]).
 
+pub mod bench;
 pub mod conversation;

@@ -7,7 +7,7 @@ use crate::chunk::{ChunkOrigin, ChunkingSettings, chunk_document, embedding_text
 use crate::document::{self, DocumentFormat, LoadError};
 use crate::fusion::{RRF_K, reciprocal_rank_fusion};
 use crate::lexical::LexicalIndex;
-use crate::registry::{DocumentRecord, Registry};
+use crate::registry::{DocumentRecord, Registry, StoredSection};
 use crate::rerank::{KeepFusedOrder, Reranker};
 use omnify_core::{Chunk, EmbeddedChunk, Embedder, KnowledgeError, VectorIndex};
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,36 @@ pub struct DocumentSummary {
     pub source: String,
     pub chunks: usize,
     pub ingested_at: u64,
+}
+
+/// A document's title and text by section, for the page a citation links to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentPage {
+    pub document_id: String,
+    pub title: String,
+    pub source: String,
+    pub ingested_at: u64,
+    pub sections: Vec<StoredSection>,
+}
+
+/// Sections rebuilt from chunks, for records stored before their text was: each
+/// section's chunks in order. Chunks overlap a little, so a sentence may repeat at a
+/// chunk's seam; re-ingesting the document stores its text and ends that.
+fn sections_from_chunks(chunks: &[Chunk]) -> Vec<StoredSection> {
+    let mut sections: Vec<StoredSection> = Vec::new();
+    for chunk in chunks {
+        match sections.last_mut() {
+            Some(last) if last.path == chunk.section => {
+                last.text.push_str("\n\n");
+                last.text.push_str(&chunk.text);
+            }
+            _ => sections.push(StoredSection {
+                path: chunk.section.clone(),
+                text: chunk.text.clone(),
+            }),
+        }
+    }
+    sections
 }
 
 /// A tenant's documents and the BM25 index over them, replaced whole on change so
@@ -401,7 +431,10 @@ impl KnowledgeBase {
             self.settings.fingerprint()
         );
         let existing = documents.get(document_id);
-        if existing.is_some_and(|d| d.fingerprint == fingerprint && d.source == source) {
+        // A record from before document pages existed is stored again, for its text.
+        if existing.is_some_and(|d| {
+            d.fingerprint == fingerprint && d.source == source && !d.sections.is_empty()
+        }) {
             report.unchanged += 1;
             return Ok(DocumentOutcome::Unchanged);
         }
@@ -427,6 +460,14 @@ impl KnowledgeBase {
             folder: folder.map(str::to_owned),
             ingested_at: unix_now(),
             chunks,
+            sections: doc
+                .sections
+                .iter()
+                .map(|s| StoredSection {
+                    path: s.path.clone(),
+                    text: s.text.clone(),
+                })
+                .collect(),
         };
         self.registry.save(tenant, &record)?;
         report.chunks += record.chunks.len();
@@ -541,6 +582,28 @@ impl KnowledgeBase {
                 ingested_at: d.ingested_at,
             })
             .collect())
+    }
+
+    /// One document as its page shows it, or `None` when the tenant has no such
+    /// document (never had it, or it was deleted).
+    pub fn document(
+        &self,
+        tenant: &str,
+        document_id: &str,
+    ) -> Result<Option<DocumentPage>, KnowledgeError> {
+        let shelf = self.shelf(tenant)?;
+        let snapshot = Self::snapshot(&shelf)?;
+        Ok(snapshot.documents.get(document_id).map(|d| DocumentPage {
+            document_id: d.document_id.clone(),
+            title: d.title.clone(),
+            source: d.source.clone(),
+            ingested_at: d.ingested_at,
+            sections: if d.sections.is_empty() {
+                sections_from_chunks(&d.chunks)
+            } else {
+                d.sections.clone()
+            },
+        }))
     }
 
     /// The best `limit` chunks of the tenant's knowledge for `query`.

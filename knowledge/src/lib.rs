@@ -10,9 +10,12 @@
 //! - `fusion` — reciprocal rank fusion; `rerank` — the step after it
 //! - `base` — `KnowledgeBase`, the facade the server holds
 //! - `tool` — the `search_knowledge` tool
+//! - `links` — signed links to the documents citations name, with section anchors
 //! - `quality` — recall/hit/MRR against labelled questions
+//! - `bench` — the embedded index benchmark (examples/index_bench.rs, `omnify-bench`)
 
 pub mod base;
+pub mod bench;
 pub mod chunk;
 pub mod document;
 mod durable;
@@ -20,14 +23,15 @@ pub mod embed;
 pub mod fusion;
 pub mod index;
 pub mod lexical;
+pub mod links;
 pub mod quality;
 pub mod registry;
 pub mod rerank;
 pub mod tool;
 
 pub use base::{
-    Citation, DocumentOutcome, DocumentSummary, IngestProgress, IngestReport, KnowledgeBase,
-    SearchMode, SkippedFile,
+    Citation, DocumentOutcome, DocumentPage, DocumentSummary, IngestProgress, IngestReport,
+    KnowledgeBase, SearchMode, SkippedFile,
 };
 pub use chunk::ChunkingSettings;
 pub use embed::hashing::HashingEmbedder;

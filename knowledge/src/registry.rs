@@ -26,6 +26,18 @@ pub struct DocumentRecord {
     /// Seconds since the Unix epoch.
     pub ingested_at: u64,
     pub chunks: Vec<Chunk>,
+    /// The document's text by section, for the page a citation links to. Records
+    /// written before pages existed have none (the page then shows the chunks).
+    #[serde(default)]
+    pub sections: Vec<StoredSection>,
+}
+
+/// One section of a document as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSection {
+    /// Headings from the top of the document down to this one.
+    pub path: Vec<String>,
+    pub text: String,
 }
 
 /// The per-document files under `<dir>/documents/<tenant as hex>/`.

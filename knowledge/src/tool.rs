@@ -2,6 +2,7 @@
 //! numbered so the answer can cite them inline as [1], [2].
 
 use crate::base::{Citation, KnowledgeBase, SearchMode};
+use crate::links::DocumentLinks;
 use async_trait::async_trait;
 use omnify_core::{
     KnowledgeError, Provenance, Tool, ToolContext, ToolError, ToolOutput, ToolSpec, parse_args,
@@ -45,6 +46,7 @@ const KEYWORDS: &[&str] = &[
 pub struct SearchKnowledgeTool {
     knowledge: Arc<KnowledgeBase>,
     mode: SearchMode,
+    links: Option<Arc<DocumentLinks>>,
 }
 
 impl SearchKnowledgeTool {
@@ -53,7 +55,14 @@ impl SearchKnowledgeTool {
         Self {
             knowledge,
             mode: SearchMode::Hybrid,
+            links: None,
         }
+    }
+
+    /// Gives each result a link to the cited section of its document.
+    pub fn with_links(mut self, links: Arc<DocumentLinks>) -> Self {
+        self.links = Some(links);
+        self
     }
 
     pub fn with_mode(mut self, mode: SearchMode) -> Self {
@@ -111,23 +120,37 @@ impl Tool for SearchKnowledgeTool {
                 KnowledgeError::Invalid(m) => ToolError::BadArguments(m),
                 other => ToolError::Failed(other.to_string()),
             })?;
-        Ok(render(query, &found))
+        let link = |c: &Citation| {
+            self.links
+                .as_ref()
+                .and_then(|l| l.url(&ctx.tenant_id, &c.document_id, &c.section))
+        };
+        Ok(render(query, &found, link))
     }
 }
 
-/// The tool's output for a query and its results.
-pub fn render(query: &str, found: &[Citation]) -> ToolOutput {
+/// The tool's output for a query and its results; `link` gives a result's URL, when
+/// there is one to give.
+pub fn render(
+    query: &str,
+    found: &[Citation],
+    link: impl Fn(&Citation) -> Option<String>,
+) -> ToolOutput {
     let results: Vec<Value> = found
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            json!({
+            let mut result = json!({
                 "n": i + 1,
                 "title": c.title,
                 "section": c.section.join(SECTION_SEPARATOR),
                 "source": c.source,
                 "text": c.text,
-            })
+            });
+            if let Some(url) = link(c) {
+                result["url"] = Value::String(url);
+            }
+            result
         })
         .collect();
     let summary = if found.is_empty() {
@@ -140,10 +163,16 @@ pub fn render(query: &str, found: &[Citation]) -> ToolOutput {
             .enumerate()
             .map(|(i, c)| format!("[{}] {}", i + 1, cited_place(c)))
             .collect();
+        let linked = results.iter().any(|r| r.get("url").is_some());
         format!(
-            "{} passage(s) from the knowledge base for \"{query}\": {}. Answer from these passages and cite each one you use inline as [n].",
+            "{} passage(s) from the knowledge base for \"{query}\": {}. Answer from these passages and cite each one you use inline as [n].{}",
             found.len(),
-            titles.join("; ")
+            titles.join("; "),
+            if linked {
+                " Under the answer, list each source you cited as \"[n] [title](url)\" with its url, so the reader can open it."
+            } else {
+                ""
+            }
         )
     };
     let mut sources: Vec<&str> = found.iter().map(|c| c.source.as_str()).collect();

@@ -29,14 +29,15 @@ pub struct Settings {
     /// When an expert must approve a write action on top of the user.
     pub approvals: omnify_agent::approvals::ThresholdConfig,
     pub bench: BenchSettings,
-    /// The Slack app; its routes are mounted only when a signing secret is set.
+    /// The Slack app: its HTTP routes when a signing secret is set, Socket Mode when an
+    /// app token is.
     pub slack: SlackSettings,
     /// The web-chat widget for site visitors (see docs/webchat.md).
     pub widget: WidgetSettings,
     /// The knowledge base (see docs/knowledge.md).
     pub knowledge: crate::knowledge::KnowledgeSettings,
-    /// The Discord application; its interactions endpoint is mounted only when a public
-    /// key is set (see docs/discord.md).
+    /// The Discord application: its interactions endpoint when a public key is set, the
+    /// Gateway when a bot token is (see docs/discord.md).
     pub discord: DiscordSettings,
 }
 
@@ -108,8 +109,11 @@ pub struct DiscordSettings {
     /// The channel where escalations are posted with Claim / Resolve buttons; empty: none.
     pub experts_channel_id: String,
     /// Discord user id → Omnify expert (id or email): whose clicks on Claim / Resolve
-    /// act as which expert.
+    /// and messages in escalation threads act as which expert.
     pub expert_users: HashMap<String, String>,
+    /// Connect to the Gateway (mentions, thread messages, DMs, experts' replies) when a
+    /// bot token is set; needs the Message Content intent switched on in the portal.
+    pub gateway: bool,
 }
 
 impl Default for DiscordSettings {
@@ -124,6 +128,7 @@ impl Default for DiscordSettings {
             update_interval_ms: 1000,
             experts_channel_id: String::new(),
             expert_users: HashMap::new(),
+            gateway: true,
         }
     }
 }
@@ -153,6 +158,9 @@ pub struct SlackSettings {
     /// The channel (`C…`, in the workspace of `bot_token`) where escalations are posted
     /// for experts to claim and answer in threads; empty: none.
     pub experts_channel: String,
+    /// An app-level token (`xapp-…`, scope `connections:write`): when set, events,
+    /// buttons and `/omnify` arrive over Socket Mode (no public URL needed).
+    pub app_token: Secret,
 }
 
 /// Scopes the app needs: mentions, DMs and thread replies, posting and editing,
@@ -173,6 +181,7 @@ impl Default for SlackSettings {
             scopes: SLACK_DEFAULT_SCOPES.into(),
             redirect_uri: String::new(),
             experts_channel: String::new(),
+            app_token: Secret::default(),
         }
     }
 }
@@ -243,8 +252,9 @@ pub struct ServerSettings {
     pub max_message_chars: usize,
     /// Chat requests per minute per API key; more gets 429 with `Retry-After`.
     pub rate_limit_per_minute: u32,
-    /// The URL users reach this server at (for OAuth redirects), e.g.
-    /// `https://omnify.example.com`. Empty: taken from the request's Host header.
+    /// The URL users reach this server at (for OAuth redirects and the links citations
+    /// carry), e.g. `https://omnify.example.com`. Empty: OAuth takes the request's
+    /// Host header, citation links the address the server listens on.
     pub public_url: String,
 }
 

@@ -12,6 +12,7 @@ pub mod connections;
 pub mod discord;
 pub mod escalations;
 pub mod fixed_tool;
+pub mod html;
 pub mod hub;
 pub mod ingest;
 pub mod knowledge;

@@ -16,6 +16,7 @@ use omnify_agent::escalation::{EscalateTool, EscalationDesk};
 use omnify_agent::{Agent, PriceTable, ToolRegistry, TurnLimits, UserRole};
 use omnify_core::WriteAction;
 use omnify_core::{ChatModel, Secret};
+use omnify_knowledge::links::DocumentLinks;
 use omnify_llm::offline::OfflineModel;
 use omnify_llm::openai::RetryPolicy;
 use omnify_llm::{FallbackChain, OpenAiModel, OpenAiSettings};
@@ -137,6 +138,13 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
     let model = build_model(&settings)?;
     register_analytics(&mut tools, &directory, &settings, &model);
     let knowledge = crate::knowledge::build(&settings).await?;
+    let document_links = Arc::new(
+        DocumentLinks::new(&crate::widget::signing_key(&settings)?)
+            .context("the signing key is empty")?,
+    );
+    if !settings.server.public_url.is_empty() {
+        document_links.set_base(&settings.server.public_url);
+    }
     if let Some(knowledge) = &knowledge {
         // Hashed words fused with BM25 rank worse than BM25 alone (docs/knowledge.md):
         // without a real embedding model, search by words only.
@@ -147,7 +155,11 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
             omnify_knowledge::SearchMode::Hybrid
         };
         tools.register(
-            Arc::new(omnify_knowledge::SearchKnowledgeTool::new(knowledge.clone()).with_mode(mode)),
+            Arc::new(
+                omnify_knowledge::SearchKnowledgeTool::new(knowledge.clone())
+                    .with_mode(mode)
+                    .with_links(document_links.clone()),
+            ),
             &[],
             UserRole::Member,
         );
@@ -206,6 +218,7 @@ pub async fn build_runtime(settings: Settings) -> anyhow::Result<Runtime> {
         tenant_names: Arc::new(TtlCache::new(Duration::from_secs(300), 10_000)),
         widget: Arc::new(widget),
         knowledge,
+        document_links,
     };
     Ok(Runtime {
         state,
@@ -355,9 +368,9 @@ pub struct Application {
     pub addr: SocketAddr,
     pub runtime: Runtime,
     listener: TcpListener,
-    /// The Slack app, when `[slack] signing_secret` is set.
+    /// The Slack app, when `[slack] signing_secret` or `app_token` is set.
     slack: Option<Arc<crate::slack::SlackApp>>,
-    /// The Discord app, when `[discord] public_key` is set.
+    /// The Discord app, when `[discord] public_key` or a bot token (Gateway) is set.
     discord: Option<Arc<crate::discord::DiscordApp>>,
 }
 
@@ -371,6 +384,20 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
         let addr = listener.local_addr()?;
+        // Without `server.public_url`, citations link to the address we listen on:
+        // right for the local demo, and the docs say to set the URL for anything else.
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            match addr.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            }
+        };
+        runtime
+            .state
+            .document_links
+            .set_base(&format!("http://{host}:{}", addr.port()));
         Ok(Self {
             addr,
             runtime,
@@ -397,23 +424,27 @@ impl Application {
         ));
         tokio::spawn(crate::escalations::watch_slas(self.runtime.state.clone()));
         let mut app = api::router(self.runtime.state.clone());
+        // Socket Mode, when configured: stopped with the server, before the store closes.
+        let mut slack_socket = None;
         if let Some(slack) = self.slack {
-            tracing::info!(
-                "Slack routes mounted at /slack/events, /slack/interactions, /slack/commands"
-            );
+            slack_socket = crate::slack::socket_mode::spawn(&slack);
             app = app.merge(crate::slack::start(slack));
         }
         if let Some(discord) = self.discord {
-            tracing::info!("Discord interactions endpoint mounted at /discord/interactions");
+            // Logs what it mounts and starts (the endpoint, the Gateway, or both).
             app = app.merge(crate::discord::start(discord));
         }
         // Client addresses for per-IP limits (the widget's visitor sessions).
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+        if let Some(task) = slack_socket {
+            task.abort();
+        }
+        served?;
         self.runtime.state.store.close().await;
         Ok(())
     }

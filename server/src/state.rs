@@ -40,6 +40,8 @@ pub struct AppState {
     pub widget: Arc<crate::widget::Widget>,
     /// The tenants' knowledge bases; `None` when `knowledge.enabled` is off.
     pub knowledge: Option<Arc<omnify_knowledge::KnowledgeBase>>,
+    /// Signs the links citations carry to their documents (`/kb/…`).
+    pub document_links: Arc<omnify_knowledge::links::DocumentLinks>,
 }
 
 impl AppState {

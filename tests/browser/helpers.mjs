@@ -16,15 +16,23 @@ export const binary =
 export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const artifacts = join(here, "artifacts");
 
+/** The repository's seed documents, for tests that ask knowledge questions. */
+export const seedDocuments = join(repo, "knowledge", "docs");
+
 /**
- * Start `omnify serve --port 0` on a fresh data directory and read the demo key and
- * address it prints. Resolves to { base, apiKey, log(), stop() }.
+ * Start `omnify serve --port 0` and read the demo key and address it prints.
+ * Resolves to { base, apiKey, dataDir, log(), stop({ keepData }) }.
+ *
+ * Options: `dataDir` and `apiKey` to start again on an existing directory (the key
+ * is printed only when the demo tenant is created), `env` for extra `OMNIFY_…`
+ * settings. The directory is removed on stop unless `keepData` is set.
  */
-export function startServer() {
-  const dataDir = mkdtempSync(join(tmpdir(), "omnify-browser-"));
+export function startServer({ dataDir, apiKey, env: extra = {} } = {}) {
+  dataDir = dataDir || mkdtempSync(join(tmpdir(), "omnify-browser-"));
   // Only the settings this test means: no OMNIFY_… from the caller's environment.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OMNIFY_")));
   env.OMNIFY_DEMO__TODAY = "2026-11-25";
+  Object.assign(env, extra);
   env.RUST_LOG = env.RUST_LOG || "warn";
   const server = spawn(binary, ["serve", "--port", "0", "--data-dir", join(dataDir, "data")], {
     cwd: dataDir,
@@ -33,24 +41,25 @@ export function startServer() {
   });
   let serverLog = "";
   let base;
-  const stop = async () => {
+  const stop = async ({ keepData = false } = {}) => {
     if (server.exitCode === null) {
       const exited = new Promise((r) => server.once("exit", r));
       server.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (server.exitCode === null) server.kill("SIGKILL");
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keepData) rmSync(dataDir, { recursive: true, force: true });
   };
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error("the server did not start in 60 s:\n" + serverLog)), 60_000);
     const seen = () => {
-      const key = serverLog.match(/\b(omk_[A-Za-z0-9_]+)/);
+      const printed = serverLog.match(/\b(omk_[A-Za-z0-9_]+)/);
+      const key = printed ? printed[1] : apiKey;
       const addr = serverLog.match(/listening on (http:\/\/[0-9.:\[\]a-z]+)/);
       if (key && addr && !base) {
         clearTimeout(timer);
         base = addr[1];
-        resolvePromise({ base, apiKey: key[1], log: () => serverLog, stop });
+        resolvePromise({ base, apiKey: key, dataDir, log: () => serverLog, stop });
       }
     };
     server.stdout.on("data", (d) => {

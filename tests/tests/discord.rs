@@ -4,326 +4,37 @@
 //! — the one serenity's requests are pointed at — recording what Omnify sends: the
 //! question's header, the thread, the streamed edits, the final answer with its embeds,
 //! a 429 waited out, the proposal's outcome, the escalation summary and the expert's
-//! reply relayed into the thread.
+//! reply relayed into the thread. The stand-in is `common/discord.rs`.
 
+use common::discord::*;
 use omnify_server::discord::adapter::signature::{public_key_hex, sign};
 use omnify_tests::{Options, TestApp, spawn_app};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PRIVATE_KEY: [u8; 32] = [42; 32];
-const APP_ID: &str = "1100000000000000001";
-const GUILD: &str = "1200000000000000001";
-const CHANNEL: &str = "1200000000000000002";
-const EXPERTS_CHANNEL: &str = "1200000000000000003";
-const MARKETER: &str = "1300000000000000001";
-const ANA: &str = "1300000000000000002";
-
-mod stand_in {
-    //! Discord's REST API as far as Omnify uses it (under `/api/v10`).
-    use axum::extract::{Path, State};
-    use axum::http::{HeaderMap, Method, StatusCode};
-    use axum::response::{IntoResponse, Response};
-    use axum::routing::any;
-    use serde_json::{Value, json};
-    use std::collections::HashMap;
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-    use std::sync::{Arc, Mutex};
-    use tokio::time::Instant;
-
-    /// How long the stand-in's 429 asks to wait (the body's `retry_after`).
-    pub const RETRY_AFTER_SECS: f64 = 0.4;
-
-    #[derive(Debug, Clone)]
-    pub struct Call {
-        pub method: String,
-        /// After `/api/v10/`.
-        pub path: String,
-        /// The JSON body, or a multipart request's `payload_json`.
-        pub body: Value,
-        pub files: Vec<String>,
-        pub png: bool,
-        pub auth: String,
-        pub at: Instant,
-    }
-
-    #[derive(Default)]
-    pub struct Discord {
-        calls: Mutex<Vec<Call>>,
-        /// This many next edits of channel messages get 429.
-        pub throttle_channel_edits: AtomicUsize,
-        next_id: AtomicU64,
-        originals: Mutex<HashMap<String, String>>,
-    }
-
-    impl Discord {
-        pub fn calls(&self) -> Vec<Call> {
-            self.calls.lock().unwrap().clone()
-        }
-
-        fn new_id(&self) -> String {
-            (1_400_000_000_000_000_000 + self.next_id.fetch_add(1, Ordering::SeqCst)).to_string()
-        }
-
-        /// The message id of an interaction's original response.
-        fn original(&self, token: &str) -> String {
-            let mut o = self.originals.lock().unwrap();
-            if let Some(id) = o.get(token) {
-                return id.clone();
-            }
-            let id = self.new_id();
-            o.insert(token.to_string(), id.clone());
-            id
-        }
-    }
-
-    fn multipart(body: &[u8]) -> (Value, Vec<String>, bool) {
-        let text = String::from_utf8_lossy(body);
-        let payload = text
-            .split("name=\"payload_json\"")
-            .nth(1)
-            .and_then(|rest| rest.split("\r\n\r\n").nth(1))
-            .and_then(|rest| rest.split("\r\n--").next())
-            .and_then(|json| serde_json::from_str(json).ok())
-            .unwrap_or(Value::Null);
-        let files = text
-            .split("filename=\"")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').next().map(str::to_string))
-            .collect();
-        let png = body.windows(4).any(|w| w == b"\x89PNG");
-        (payload, files, png)
-    }
-
-    async fn api(
-        State(discord): State<Arc<Discord>>,
-        method: Method,
-        Path(path): Path<String>,
-        headers: HeaderMap,
-        body: axum::body::Bytes,
-    ) -> Response {
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let multipart_body = headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|c| c.starts_with("multipart/form-data"));
-        let (body, files, png) = if multipart_body {
-            multipart(&body)
-        } else {
-            (
-                serde_json::from_slice(&body).unwrap_or(Value::Null),
-                vec![],
-                false,
-            )
-        };
-        let call = Call {
-            method: method.to_string(),
-            path: path.clone(),
-            body: body.clone(),
-            files,
-            png,
-            auth,
-            at: Instant::now(),
-        };
-        let parts: Vec<&str> = path.split('/').collect();
-        let is_channel_edit = method == Method::PATCH && parts.first() == Some(&"channels");
-        if is_channel_edit
-            && discord
-                .throttle_channel_edits
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
-        {
-            discord.calls.lock().unwrap().push(Call {
-                method: "429".into(),
-                ..call
-            });
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", "1")],
-                axum::Json(json!({"message": "You are being rate limited.",
-                    "retry_after": RETRY_AFTER_SECS, "global": false})),
-            )
-                .into_response();
-        }
-        discord.calls.lock().unwrap().push(call);
-        let reply = match (method.as_str(), parts.as_slice()) {
-            ("PATCH", ["webhooks", _, token, "messages", "@original"]) => {
-                json!({"id": discord.original(token), "content": body["content"]})
-            }
-            ("POST", ["webhooks", _, _]) => json!({"id": discord.new_id()}),
-            ("PATCH", ["webhooks", _, _, "messages", id]) => json!({"id": id}),
-            ("POST", ["channels", channel, "messages"]) => {
-                json!({"id": discord.new_id(), "channel_id": channel})
-            }
-            ("PATCH", ["channels", channel, "messages", id]) => {
-                json!({"id": id, "channel_id": channel})
-            }
-            ("POST", ["channels", channel, "messages", id, "threads"]) => {
-                json!({"id": id, "type": 11, "parent_id": channel, "name": body["name"]})
-            }
-            ("PUT", ["applications", _, "commands"]) => body.clone(),
-            _ => {
-                return (
-                    StatusCode::NOT_FOUND,
-                    axum::Json(json!({"message": "404: Not Found", "code": 0})),
-                )
-                    .into_response();
-            }
-        };
-        axum::Json(reply).into_response()
-    }
-
-    pub async fn start() -> (Arc<Discord>, String) {
-        let discord = Arc::new(Discord::default());
-        let app = axum::Router::new()
-            .route("/api/v10/{*path}", any(api))
-            .with_state(discord.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (discord, url)
-    }
-}
-
-use stand_in::{Call, Discord};
+mod common;
 
 async fn app_with_discord() -> (TestApp, Arc<Discord>) {
-    let (discord, url) = stand_in::start().await;
+    let (discord, url) = start().await;
     let app = spawn_app(Options {
         tweak: Some(Box::new(move |s| {
             s.discord.public_key = public_key_hex(&PRIVATE_KEY);
             s.discord.application_id = APP_ID.into();
-            s.discord.bot_token = omnify_core::Secret::new("discord-bot-token");
+            s.discord.bot_token = omnify_core::Secret::new(BOT_TOKEN);
             s.discord.api_base_url = url;
             s.discord.update_interval_ms = 200;
             s.discord.experts_channel_id = EXPERTS_CHANNEL.into();
             s.discord
                 .expert_users
                 .insert(ANA.into(), "ana@agency.test".into());
+            // Interactions only: the Gateway has its own tests (discord_gateway.rs).
+            s.discord.gateway = false;
         })),
         ..Options::default()
     })
     .await;
     (app, discord)
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// POST an interaction signed like Discord signs it, at `timestamp`.
-async fn signed_at(app: &TestApp, body: &Value, timestamp: i64) -> omnify_tests::Response {
-    let body = body.to_string();
-    let ts = timestamp.to_string();
-    let sig = sign(&PRIVATE_KEY, &ts, body.as_bytes());
-    app.post_raw(
-        "/discord/interactions",
-        None,
-        body,
-        &[
-            ("x-signature-ed25519", &sig),
-            ("x-signature-timestamp", &ts),
-        ],
-    )
-    .await
-}
-
-async fn signed(app: &TestApp, body: &Value) -> omnify_tests::Response {
-    signed_at(app, body, now()).await
-}
-
-/// `/omnify <sub>` from the marketer in a channel of `channel_type` (0 text, 11 thread).
-fn command(id: &str, channel: &str, channel_type: u8, sub: &str, options: Value) -> Value {
-    json!({
-        "type": 2, "id": id, "application_id": APP_ID, "token": format!("token-{id}"),
-        "version": 1, "guild_id": GUILD, "channel_id": channel,
-        "channel": {"id": channel, "type": channel_type},
-        "member": {"user": {"id": MARKETER, "username": "mia"}, "roles": []},
-        "locale": "en-US", "entitlements": [], "attachment_size_limit": 8388608,
-        "data": {"id": "1500000000000000001", "name": "omnify", "type": 1,
-                 "options": [{"name": sub, "type": 1, "options": options}]}
-    })
-}
-
-fn ask(id: &str, channel: &str, channel_type: u8, question: &str) -> Value {
-    command(
-        id,
-        channel,
-        channel_type,
-        "ask",
-        json!([{"name": "question", "type": 3, "value": question}]),
-    )
-}
-
-fn click(id: &str, user: &str, channel: &str, message: &Value, custom_id: &str) -> Value {
-    json!({
-        "type": 3, "id": id, "application_id": APP_ID, "token": format!("token-{id}"),
-        "version": 1, "guild_id": GUILD, "channel_id": channel,
-        "channel": {"id": channel, "type": 0},
-        "member": {"user": {"id": user, "username": "someone"}},
-        "message": message,
-        "data": {"custom_id": custom_id, "component_type": 2}
-    })
-}
-
-/// Wait (bounded) until `check` holds for the recorded calls.
-async fn until<T>(discord: &Discord, what: &str, check: impl Fn(&[Call]) -> Option<T>) -> T {
-    for _ in 0..300 {
-        if let Some(t) = check(&discord.calls()) {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "timed out waiting for {what}; Discord saw {:#?}",
-        discord.calls()
-    );
-}
-
-/// The final answer: the first call to `path` that carries embeds (streamed edits never do).
-fn final_at(calls: &[Call], path: &str) -> Option<Call> {
-    calls
-        .iter()
-        .find(|c| c.path == path && c.body["embeds"].is_array())
-        .cloned()
-}
-
-fn posts_to(calls: &[Call], prefix: &str) -> Vec<Call> {
-    calls
-        .iter()
-        .filter(|c| c.method == "POST" && c.path.starts_with(prefix))
-        .cloned()
-        .collect()
-}
-
-fn all_text(call: &Call) -> String {
-    let mut s = call.body["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    for e in call.body["embeds"].as_array().into_iter().flatten() {
-        s.push('\n');
-        s.push_str(&e.to_string());
-    }
-    s
-}
-
-async fn conversation_id(app: &TestApp, key: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}", app.data_dir.join("omnify.db").display());
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    let row: (String,) = sqlx::query_as("SELECT id FROM conversations WHERE conversation_key = $1")
-        .bind(key)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    row.0
 }
 
 #[tokio::test]
@@ -553,9 +264,9 @@ async fn a_rate_limited_edit_waits_for_retry_after_and_the_answer_still_arrives(
         .unwrap_or_else(|| panic!("an edit follows the 429: {calls:#?}"));
     let waited = next.at.duration_since(calls[refused].at);
     assert!(
-        waited >= Duration::from_secs_f64(stand_in::RETRY_AFTER_SECS),
+        waited >= Duration::from_secs_f64(RETRY_AFTER_SECS),
         "waited {waited:?}, Discord asked for {}s",
-        stand_in::RETRY_AFTER_SECS
+        RETRY_AFTER_SECS
     );
 }
 
@@ -846,7 +557,7 @@ async fn help_and_connect_answer_only_the_caller_and_report_runs_a_turn() {
 
 #[tokio::test]
 async fn register_commands_puts_omnify_on_the_application() {
-    let (discord, url) = stand_in::start().await;
+    let (discord, url) = start().await;
     let mut settings = omnify_server::config::Settings::default();
     settings.discord.application_id = APP_ID.into();
     settings.discord.bot_token = omnify_core::Secret::new("discord-bot-token");

@@ -250,3 +250,99 @@ async fn an_instruction_planted_in_a_document_only_makes_a_proposal() {
         .body;
     assert_eq!(action["status"], "proposed", "nothing runs unconfirmed");
 }
+
+/// The `(n, label, url)` of each linked source in an answer's sources list.
+fn linked_sources(reply: &str) -> Vec<(String, String, String)> {
+    reply
+        .lines()
+        .filter_map(|line| {
+            let (n, rest) = line.strip_prefix('[')?.split_once("] [")?;
+            let (label, rest) = rest.split_once("](")?;
+            let (url, _) = rest.split_once(')')?;
+            Some((n.to_owned(), label.to_owned(), url.to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn citations_link_to_the_cited_section_and_links_open_only_their_document() {
+    let app = spawn_app(Options::default()).await;
+    let doc = "# Budget pacing guide\n\nHow we spend evenly.\n\n## Weekend pacing\n\n\
+               Lower the zorblat bids on weekends by a tenth.\n\n## Month end\n\nSpend what is left.\n";
+    let (status, body) = upload(&app, &app.api_key, "pacing <guide>.md", doc).await;
+    assert_eq!(status, 201, "{body}");
+
+    // The answer lists the source as a Markdown link to its section.
+    let r = app
+        .chat("what does the playbook say about zorblat bids on weekends?")
+        .await;
+    let reply = r.body["reply"].as_str().unwrap();
+    let sources = linked_sources(reply);
+    let (_, label, url) = sources
+        .iter()
+        .find(|(_, label, _)| label.contains("Weekend pacing"))
+        .unwrap_or_else(|| panic!("a linked source for the section: {reply}"));
+    assert_eq!(label, "Budget pacing guide › Weekend pacing");
+    let (page_url, anchor) = url.split_once('#').unwrap();
+    assert_eq!(anchor, "weekend-pacing");
+    assert!(
+        page_url.starts_with(&app.url("/kb/")),
+        "{page_url} is on this server"
+    );
+    assert!(
+        page_url.contains("doc=pacing%20%3Cguide%3E.md&sig="),
+        "{page_url}"
+    );
+    // The search API gives the same link.
+    let hits = search(&app, &app.api_key, "zorblat weekends").await;
+    assert_eq!(hits[0]["url"], url.as_str(), "{hits:?}");
+
+    // Opened without any credentials: the document, the cited section anchored.
+    let page = reqwest::get(page_url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h1>Budget pacing guide</h1>"), "{html}");
+    assert!(
+        html.contains("<section id=\"weekend-pacing\"><h2>Weekend pacing</h2><p>Lower the zorblat bids on weekends by a tenth.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("pacing &lt;guide&gt;.md"), "{html}");
+
+    // A changed signature, another document or another tenant with this signature: 404.
+    let sig = page_url.rsplit_once("sig=").unwrap().1;
+    let forged = page_url.replace(sig, &"0".repeat(sig.len()));
+    let tenant = &app.tenant_id;
+    let other_doc = page_url.replace("doc=pacing%20%3Cguide%3E.md", "doc=other.md");
+    let other_tenant = page_url.replace(&format!("/kb/{tenant}?"), "/kb/someone-else?");
+    let unsigned = page_url.split_once("&sig=").unwrap().0.to_owned();
+    for url in [forged, other_doc, other_tenant, unsigned] {
+        let res = reqwest::get(&url).await.unwrap();
+        assert_eq!(res.status(), 404, "{url}");
+        assert!(!res.text().await.unwrap().contains("zorblat"));
+    }
+
+    // Deleted: the link says so.
+    let deleted = app
+        .http
+        .delete(app.url("/api/v1/knowledge/documents/pacing%20%3Cguide%3E.md"))
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let gone = reqwest::get(page_url).await.unwrap();
+    assert_eq!(gone.status(), 404);
+    assert!(
+        gone.text()
+            .await
+            .unwrap()
+            .contains("no longer in the knowledge base")
+    );
+}

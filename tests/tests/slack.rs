@@ -408,3 +408,65 @@ async fn the_omnify_command_helps_reports_status_and_explains_connections() {
     let text = all_text(&report["blocks"]);
     assert!(text.contains("Meta") && text.contains("Google"), "{text}");
 }
+
+#[tokio::test]
+async fn a_reply_in_a_thread_is_still_answered_without_a_mention_after_a_restart() {
+    let (slack, url) = start_slack().await;
+    let first = app_with_slack_at(url.clone(), None).await;
+    let ts = "1700000009.000100";
+    let ask = event("Ev0900", mention("how did Meta do last week?", ts));
+    assert_eq!(
+        signed(&first, "/slack/events", &ask, now(), &[])
+            .await
+            .status,
+        200
+    );
+    until(&slack, "the first reply", |c| {
+        final_update(c, "1800000000.000000")
+    })
+    .await;
+    let key = format!("{CHANNEL}:{ts}");
+    let conv = conversation_id(&first, &key).await;
+
+    // A new server on the same database: nothing about the thread is in its memory.
+    let data_dir = first.data_dir.clone();
+    first.store.close().await;
+    let keep = first; // its temp dir stays while the second server uses it
+    let second = app_with_slack_at(url, Some(data_dir)).await;
+
+    let reply = json!({"type": "message", "user": "U0MARKETER", "text": "and TikTok?",
+        "channel": CHANNEL, "channel_type": "channel", "ts": "1700000009.000200", "thread_ts": ts});
+    let r = signed(
+        &second,
+        "/slack/events",
+        &event("Ev0901", reply),
+        now(),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let answer = until(&slack, "the reply after the restart", |c| {
+        final_update(c, "1800000000.000001")
+    })
+    .await;
+    assert!(all_text(&answer["blocks"]).contains("TikTok"), "{answer}");
+    let posts = slack.of("chat.postMessage");
+    assert!(posts.iter().all(|p| p["thread_ts"] == ts), "{posts:#?}");
+
+    assert_eq!(
+        conversation_id(&second, &key).await,
+        conv,
+        "the same conversation"
+    );
+    let history = second
+        .get(
+            &format!("/api/v1/conversations/{conv}"),
+            Some(&second.api_key),
+        )
+        .await;
+    assert_eq!(history.status, 200, "{:?}", history.body);
+    let messages = history.body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 4, "{:#?}", history.body);
+    assert_eq!(messages[2]["text"], "and TikTok?");
+    drop(keep);
+}

@@ -108,3 +108,25 @@ async fn a_socket_without_a_key_is_refused() {
     let err = tokio_tungstenite::connect_async(url).await.unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");
 }
+
+#[tokio::test]
+async fn frames_larger_than_the_read_buffer_are_read_and_frames_over_the_limit_close_the_socket() {
+    let app = spawn_app(Options::default()).await;
+    let mut ws = app.websocket().await;
+    // 8,001 characters: twice the socket's 4 KiB read buffer, one over the message limit.
+    let long = format!(r#"{{"type":"message","message":"{}"}}"#, "a".repeat(8_001));
+    ws.send(Message::text(long)).await.unwrap();
+    let frames = frames_until_done(&mut ws).await;
+    assert_eq!(frames[0]["code"], "payload_too_large", "{frames:?}");
+
+    // Over `server.max_body_bytes` (64 KiB): the server closes the socket.
+    let huge = format!(r#"{{"type":"ping","pad":"{}"}}"#, "a".repeat(70 * 1024));
+    ws.send(Message::text(huge)).await.unwrap();
+    let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .expect("the server answers or closes");
+    assert!(
+        matches!(next, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{next:?}"
+    );
+}

@@ -49,6 +49,25 @@ struct Created {
     id: String,
 }
 
+/// `GET /gateway/bot`: where the bot's Gateway is and how many sessions may still start.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewayBot {
+    pub url: String,
+    #[serde(default)]
+    pub shards: u32,
+    #[serde(default)]
+    pub session_start_limit: Option<SessionStartLimit>,
+}
+
+/// How many new Gateway sessions (identifies) the bot may start before `reset_after`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionStartLimit {
+    pub total: u32,
+    pub remaining: u32,
+    /// Milliseconds until `remaining` is back to `total`.
+    pub reset_after: u64,
+}
+
 #[derive(Clone)]
 pub struct DiscordApi {
     http: Arc<serenity::http::Http>,
@@ -261,6 +280,28 @@ impl DiscordApi {
         let created: Created = serde_json::from_slice(&self.send(request).await?)
             .map_err(|e| DiscordApiError::Transport(format!("unexpected thread body: {e}")))?;
         Ok(created.id)
+    }
+
+    /// `GET /gateway/bot` (bot token): the Gateway's URL and the session start limit.
+    pub async fn gateway_bot(&self) -> Result<GatewayBot, DiscordApiError> {
+        let request = Request::new(Route::GatewayBot, LightMethod::Get);
+        serde_json::from_slice(&self.send(request).await?)
+            .map_err(|e| DiscordApiError::Transport(format!("unexpected gateway body: {e}")))
+    }
+
+    /// `GET /channels/{id}/messages/{id}` (bot token): one message, as Discord's JSON.
+    pub async fn message(
+        &self,
+        channel_id: &str,
+        message_id: &str,
+    ) -> Result<Value, DiscordApiError> {
+        let route = Route::ChannelMessage {
+            channel_id: ChannelId::from(snowflake(channel_id)?),
+            message_id: MessageId::from(snowflake(message_id)?),
+        };
+        let request = Request::new(route, LightMethod::Get);
+        serde_json::from_slice(&self.send(request).await?)
+            .map_err(|e| DiscordApiError::Transport(format!("unexpected message body: {e}")))
     }
 
     /// `PUT /applications/{app}/commands`: replace the global commands; returns how many

@@ -119,6 +119,11 @@ struct Posted {
     ts: String,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+struct SocketUrl {
+    url: String,
+}
+
 /// What `oauth.v2.access` returns that Omnify keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installation {
@@ -194,6 +199,15 @@ impl SlackApi {
             }
         };
         Ok(result?)
+    }
+
+    /// `apps.connections.open`, called with the app-level token (`xapp-…`, scope
+    /// `connections:write`): the WebSocket URL of one new Socket Mode connection.
+    pub async fn open_socket_connection(&self) -> Result<String, SlackApiError> {
+        let opened: SocketUrl = self
+            .post("apps.connections.open", &serde_json::json!({}))
+            .await?;
+        Ok(opened.url)
     }
 
     /// `chat.postMessage`; returns the new message's `ts`.

@@ -279,6 +279,16 @@ mod tests {
     }
 
     #[test]
+    fn a_cited_source_becomes_a_slack_link() {
+        assert_eq!(
+            to_mrkdwn(
+                "[1] [Fatigue › TikTok](https://o.example/kb/t?doc=a.md&sig=9f#tiktok) (a.md)"
+            ),
+            "[1] <https://o.example/kb/t?doc=a.md&sig=9f#tiktok|Fatigue › TikTok> (a.md)"
+        );
+    }
+
+    #[test]
     fn long_answers_split_under_the_limit_and_never_inside_code() {
         let para = "Meta spent $1,234 with `roas = 2.1` on prospecting. ".repeat(40);
         let text = format!(

@@ -8,6 +8,7 @@
 
 use super::error::ApiError;
 use super::limits::RateLimiter;
+use crate::html::escape_html;
 use crate::state::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::rejection::FormRejection;
@@ -164,21 +165,6 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: u64) -> String {
     format!(
         "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}"
     )
-}
-
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -365,14 +351,6 @@ mod tests {
         assert_eq!(session_token(&headers), Some("oxs_abc"));
         headers.insert(header::COOKIE, HeaderValue::from_static("omnify_expert="));
         assert_eq!(session_token(&headers), None);
-    }
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            escape_html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 
     #[test]

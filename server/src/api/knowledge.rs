@@ -122,11 +122,15 @@ pub struct SearchHit {
     pub document_id: String,
     pub text: String,
     pub score: f32,
+    /// The cited section's page (`/kb/…`), signed so it opens without an API key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl SearchHit {
-    fn new(n: usize, c: Citation) -> Self {
+    fn new(n: usize, c: Citation, url: Option<String>) -> Self {
         Self {
+            url,
             n,
             section: c.section.join(SECTION_SEPARATOR),
             title: c.title,
@@ -158,7 +162,12 @@ pub async fn search(
         found
             .into_iter()
             .enumerate()
-            .map(|(i, c)| SearchHit::new(i + 1, c))
+            .map(|(i, c)| {
+                let url = state
+                    .document_links
+                    .url(&caller.tenant_id, &c.document_id, &c.section);
+                SearchHit::new(i + 1, c, url)
+            })
             .collect(),
     ))
 }

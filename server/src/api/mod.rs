@@ -8,6 +8,7 @@ pub mod chat;
 pub mod connections;
 pub mod console;
 pub mod conversations;
+pub mod documents;
 pub mod error;
 pub mod experts;
 pub mod health;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(knowledge::remove),
         )
         .route("/api/v1/knowledge/search", get(knowledge::search))
+        .route("/kb/{tenant}", get(documents::document_page))
         .route("/api/v1/platforms", get(connections::list_platforms))
         .route(
             "/api/v1/connections",

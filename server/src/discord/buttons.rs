@@ -82,7 +82,7 @@ fn outcome(user: &str, status: ActionStatus, result: Option<&str>) -> String {
 }
 
 /// The expert a Discord user acts as (`[discord] expert_users`: an expert's id or email).
-async fn expert_of(app: &DiscordApp, user_id: &str) -> Result<Expert, String> {
+pub(super) async fn expert_of(app: &DiscordApp, user_id: &str) -> Result<Expert, String> {
     let Some(who) = app.state.settings.discord.expert_users.get(user_id) else {
         return Err(format!(
             "Your Discord user ({user_id}) is not linked to an Omnify expert. An admin adds `\"{user_id}\" = \"<expert id or email>\"` under `[discord.expert_users]`."
@@ -120,7 +120,7 @@ async fn expert_click(
             desk_ops::claim(state, &expert, id).await.map_err(problem)?;
             Ok((
                 format!(
-                    "🙋 Claimed by {}. Reply to the user from the Omnify console; your messages reach their Discord thread.",
+                    "🙋 Claimed by {}. Reply to the user in this post's thread (or from the Omnify console); your messages reach their Discord thread.",
                     expert.name
                 ),
                 vec![render::expert_buttons(id)],

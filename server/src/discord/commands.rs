@@ -6,59 +6,31 @@ use super::adapter::api::patiently;
 use super::adapter::render::Message;
 use super::adapter::stream::PATIENCE;
 use super::adapter::{Context, Place, Target};
-use super::{DiscordApp, inbound};
+use super::{DiscordApp, inbound, interaction_event};
 use std::sync::Arc;
 
 pub const REPORT_QUESTION: &str = "how did all platforms do last week?";
 
-pub const HELP: &str = "**Omnify** answers questions about your marketing, and says where every number came from.\n\
+const HELP: &str = "**Omnify** answers questions about your marketing, and says where every number came from.\n\
 • `/omnify ask question:<your question>` — opens a thread with the answer; ask again in that thread to continue\n\
 • `/omnify report` — how did all platforms do last week?\n\
 • `/omnify connect platform:<name>` — how to connect a platform\n\
 • `/omnify help` — this";
 
-/// Where the conversation of a command lives, and where its answer goes.
-async fn conversation(app: &DiscordApp, ctx: &Context, question: &str) -> (Target, String) {
-    let here = Target::Interaction {
-        token: ctx.token.clone(),
-    };
-    if ctx.place != Place::Channel {
-        // In a thread or a DM the conversation is already together.
-        return (here, ctx.channel_id.clone());
-    }
-    // In a channel: the deferred response becomes the question's header and the
-    // thread hangs off it, so the answer and what follows stay together.
-    let header = Message::text(format!("<@{}> asked: **{}**", ctx.user_id, question));
-    let message_id = match patiently(PATIENCE, || app.api.edit_original(&ctx.token, &header)).await
-    {
-        Ok(id) if !id.is_empty() => id,
-        Ok(_) | Err(_) => {
-            tracing::warn!("cannot post the question's header; answering in place");
-            return (here, ctx.channel_id.clone());
-        }
-    };
-    let name = thread_name(question);
-    match patiently(PATIENCE, || {
-        app.api.start_thread(&ctx.channel_id, &message_id, &name)
-    })
-    .await
-    {
-        Ok(thread_id) => (
-            Target::Channel {
-                channel_id: thread_id.clone(),
-            },
-            thread_id,
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, channel = %ctx.channel_id,
-                "cannot open a thread (does the bot have Create Public Threads?); answering in place");
-            (here, format!("{}:{message_id}", ctx.channel_id))
-        }
+/// With the Gateway on, mentions, thread messages and DMs are answered too.
+const HELP_GATEWAY: &str = "Or mention me in a channel (`@Omnify how did Meta do last week?`) and I answer in a thread, where you can go on without mentioning me; in a DM just ask.";
+
+/// What `/omnify help` shows.
+pub fn help(app: &DiscordApp) -> String {
+    if super::gateway::wanted(&app.state.settings.discord) {
+        format!("{HELP}\n{HELP_GATEWAY}")
+    } else {
+        HELP.to_string()
     }
 }
 
 /// A thread's title: the question, shortened at a word.
-fn thread_name(question: &str) -> String {
+pub(super) fn thread_name(question: &str) -> String {
     let q = question.trim();
     if q.chars().count() <= 90 {
         return q.to_string();
@@ -81,9 +53,82 @@ pub async fn ask(app: Arc<DiscordApp>, ctx: Context, question: String) {
             return;
         }
     };
-    let (target, key) = conversation(&app, &ctx, &question).await;
-    let message = inbound(tenant_id, key, &ctx.user_id, question, &ctx.interaction_id);
-    app.run_turn(target, message).await;
+    let here = Target::Interaction {
+        token: ctx.token.clone(),
+    };
+    let event = interaction_event(&ctx.interaction_id);
+    if ctx.place != Place::Channel {
+        // In a thread or a DM the conversation is already together.
+        let message = inbound(
+            tenant_id,
+            ctx.channel_id.clone(),
+            &ctx.user_id,
+            question,
+            event,
+        );
+        app.run_turn(here, message).await;
+        return;
+    }
+    // In a channel: the deferred response becomes the question's header and the
+    // thread hangs off it, so the answer and what follows stay together.
+    let header = Message::text(format!("<@{}> asked: **{}**", ctx.user_id, question));
+    let message_id = match patiently(PATIENCE, || app.api.edit_original(&ctx.token, &header)).await
+    {
+        Ok(id) if !id.is_empty() => id,
+        Ok(_) | Err(_) => {
+            tracing::warn!("cannot post the question's header; answering in place");
+            let message = inbound(
+                tenant_id,
+                ctx.channel_id.clone(),
+                &ctx.user_id,
+                question,
+                event,
+            );
+            app.run_turn(here, message).await;
+            return;
+        }
+    };
+    // Stored first under the thread's id-to-be (Discord gives a thread on a message
+    // that message's id): an interaction replayed after a restart stops here, before
+    // a second thread is opened.
+    let name = thread_name(&question);
+    let message = inbound(tenant_id, message_id.clone(), &ctx.user_id, question, event);
+    let Some(stored) = app.store_first(&message).await else {
+        return;
+    };
+    let target = open_thread(&app, &ctx.channel_id, &message_id, &name)
+        .await
+        .unwrap_or(here);
+    app.run_stored(target, stored).await;
+}
+
+/// Start a thread on a message; `None` (logged) when the bot may not.
+pub(super) async fn open_thread(
+    app: &DiscordApp,
+    channel_id: &str,
+    message_id: &str,
+    name: &str,
+) -> Option<Target> {
+    match patiently(PATIENCE, || {
+        app.api.start_thread(channel_id, message_id, name)
+    })
+    .await
+    {
+        Ok(thread_id) => {
+            if thread_id != message_id {
+                tracing::warn!(%thread_id, %message_id,
+                    "Discord gave the thread an id other than its message's; expert messages may not reach it");
+            }
+            Some(Target::Channel {
+                channel_id: thread_id,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, channel = %channel_id,
+                "cannot open a thread (does the bot have Create Public Threads?); answering in place");
+            None
+        }
+    }
 }
 
 /// How to connect: never asks for (or echoes) a secret in Discord.

@@ -49,7 +49,7 @@ pub async fn handle(
                 Command::Connect { platform } => {
                     interaction::ephemeral(&commands::connect(&app, platform.as_deref()))
                 }
-                Command::Help => interaction::ephemeral(commands::HELP),
+                Command::Help => interaction::ephemeral(&commands::help(&app)),
             }
         }
         Request::Button {

@@ -1,14 +1,14 @@
-//! `POST /slack/commands`: `/omnify help | status | connect <platform> | report`.
-//! Answers are ephemeral (only the caller sees them); `report` posts a thread in the
-//! channel and answers there like a mention.
+//! `POST /slack/commands` (or a `slash_commands` Socket Mode envelope):
+//! `/omnify help | status | connect <platform> | report`. Answers are ephemeral (only
+//! the caller sees them), in the HTTP response or the envelope's ack; `report` posts a
+//! thread in the channel and answers there like a mention.
 
-use super::adapter::{MessageBody, Thread};
+use super::adapter::{Accepted, MessageBody, Thread};
 use super::{SlackApp, form};
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use omnify_core::{ChannelKind, InboundMessage};
 use serde::Deserialize;
 use serde_json::json;
@@ -16,8 +16,10 @@ use std::sync::Arc;
 
 pub const REPORT_QUESTION: &str = "how did all platforms do last week?";
 
+/// The fields Omnify reads: the form's over HTTP, the same names in a JSON object over
+/// Socket Mode.
 #[derive(Debug, Deserialize)]
-struct Command {
+pub(super) struct Command {
     #[serde(default)]
     text: String,
     #[serde(default)]
@@ -34,8 +36,8 @@ const HELP: &str = "*Omnify* answers questions about your marketing: mention me 
 • `/omnify report` — how did all platforms do last week?\n\
 • `/omnify help` — this";
 
-fn ephemeral(text: String) -> Response {
-    Json(json!({"response_type": "ephemeral", "text": text})).into_response()
+fn ephemeral(text: String) -> Accepted {
+    Accepted::reply(json!({"response_type": "ephemeral", "text": text}))
 }
 
 pub async fn handle(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -46,15 +48,20 @@ pub async fn handle(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: 
         Ok(c) => c,
         Err(r) => return r,
     };
+    super::respond(accept(&app, cmd).await)
+}
+
+/// An authenticated command: the ephemeral answer now; `report`'s turn after the ack.
+pub(super) async fn accept(app: &Arc<SlackApp>, cmd: Command) -> Accepted {
     let mut words = cmd.text.split_whitespace();
     let sub = words.next().unwrap_or("help").to_lowercase();
     match sub.as_str() {
-        "status" => ephemeral(status(&app).await),
-        "connect" => ephemeral(connect(&app, words.next())),
-        "report" => {
-            tokio::spawn(report(app.clone(), cmd));
-            ephemeral("Working on last week's report; it will appear in this channel.".into())
-        }
+        "status" => ephemeral(status(app).await),
+        "connect" => ephemeral(connect(app, words.next())),
+        "report" => Accepted {
+            work: Some(Box::pin(report(app.clone(), cmd))),
+            ..ephemeral("Working on last week's report; it will appear in this channel.".into())
+        },
         _ => ephemeral(HELP.into()),
     }
 }

@@ -1,13 +1,13 @@
-//! `POST /slack/interactions`: the Confirm / Cancel buttons of a proposed action.
-//! Slack gets its 200 at once; the action runs after, and the message is updated
-//! with the outcome.
+//! `POST /slack/interactions` (or an `interactive` Socket Mode envelope): the Confirm /
+//! Cancel buttons of a proposed action, and the experts' buttons. Slack gets its ack at
+//! once; the action runs after, and the message is updated with the outcome.
 
-use super::adapter::{MessageBody, render};
+use super::adapter::{Accepted, MessageBody, render};
 use super::{SlackApp, form};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use omnify_core::ActionStatus;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -17,8 +17,10 @@ struct Form {
     payload: String,
 }
 
+/// An interaction payload: the `payload` field's JSON over HTTP, the envelope's
+/// `payload` over Socket Mode.
 #[derive(Debug, Default, Deserialize)]
-struct Payload {
+pub(super) struct Payload {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
@@ -70,10 +72,16 @@ pub async fn handle(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: 
             );
         }
     };
+    super::respond(accept(app, payload))
+}
+
+/// An authenticated interaction: button clicks are acted on after the ack.
+pub(super) fn accept(app: Arc<SlackApp>, payload: Payload) -> Accepted {
     if payload.kind == "block_actions" {
-        tokio::spawn(act(app, payload));
+        Accepted::work(act(app, payload))
+    } else {
+        Accepted::nothing()
     }
-    StatusCode::OK.into_response()
 }
 
 async fn act(app: Arc<SlackApp>, payload: Payload) {

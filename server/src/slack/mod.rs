@@ -1,8 +1,9 @@
 //! Slack, wired to the chat pipeline: signed requests in (`/slack/events`,
-//! `/slack/interactions`, `/slack/commands`), turns through [`crate::chat::answer`]
-//! (idempotent on Slack's `event_id`, so a retried event never gets a second reply),
-//! streamed replies and relayed expert messages out. The Slack-specific pieces
-//! (signatures, payloads, Block Kit, the Web API client) are in `omnify_adapters::slack`.
+//! `/slack/interactions`, `/slack/commands`) or the same payloads over Socket Mode
+//! (`socket_mode.rs`), turns through [`crate::chat::answer`] (idempotent on Slack's
+//! `event_id`, so a retried event never gets a second reply), streamed replies and
+//! relayed expert messages out. The Slack-specific pieces (signatures, payloads, Block
+//! Kit, the Web API client, the Socket Mode client) are in `omnify_adapters::slack`.
 //!
 //! One workspace per server for now: its bot token and tenant come from `[slack]`.
 
@@ -12,12 +13,13 @@ mod experts;
 mod install;
 mod interactions;
 mod relay;
+pub mod socket_mode;
 
 pub use omnify_adapters::slack as adapter;
 
 use crate::chat::{self, Answer};
 use crate::state::AppState;
-use adapter::{Envelope, Incoming, SlackApi, Thread, ToolUse, render, signature, stream};
+use adapter::{Accepted, Envelope, Incoming, SlackApi, Thread, ToolUse, render, signature, stream};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -41,10 +43,10 @@ pub struct SlackApp {
     pub api: SlackApi,
     signing_secret: Secret,
     tenant: tokio::sync::OnceCell<String>,
-    /// Threads the bot answers in (`channel:thread_ts`): replies there continue the
-    /// conversation without a new mention. In memory: after a restart a thread needs a
-    /// mention again.
-    threads: Mutex<HashSet<String>>,
+    /// Threads known to hold a conversation (tenant and `channel:thread_ts`), where a
+    /// reply continues it without a new mention. A cache: the store is the truth, so
+    /// threads stay known across restarts.
+    known_threads: Mutex<HashSet<(String, String)>>,
     /// Event ids of experts' thread messages already acted on (Slack retries events).
     seen_events: Mutex<HashSet<String>>,
     interval: Duration,
@@ -52,10 +54,11 @@ pub struct SlackApp {
     secret_box: Arc<omnify_store::secret_box::SecretBox>,
 }
 
-/// The Slack app, when `[slack] signing_secret` is configured.
+/// The Slack app, when `[slack] signing_secret` (HTTP) or `app_token` (Socket Mode) is
+/// configured.
 pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<SlackApp>>> {
     let settings = &state.settings.slack;
-    if settings.signing_secret.is_empty() {
+    if settings.signing_secret.is_empty() && settings.app_token.is_empty() {
         return Ok(None);
     }
     let api = SlackApi::new(&settings.api_url, settings.bot_token.expose())?;
@@ -64,23 +67,36 @@ pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<SlackApp>>> {
         api,
         signing_secret: settings.signing_secret.clone(),
         tenant: tokio::sync::OnceCell::new(),
-        threads: Mutex::new(HashSet::new()),
+        known_threads: Mutex::new(HashSet::new()),
         seen_events: Mutex::new(HashSet::new()),
         secret_box: Arc::new(crate::connections::keys::secret_box(&state.settings)?),
         interval: Duration::from_millis(settings.update_interval_ms.max(1)),
     })))
 }
 
-/// The Slack routes, and the relay of expert messages into Slack threads.
+/// The Slack routes, and the relay of expert messages into Slack threads. The signed
+/// routes exist only with a signing secret (without one, Slack speaks over Socket
+/// Mode, started by [`socket_mode::spawn`]).
 pub fn start(app: Arc<SlackApp>) -> Router {
     tokio::spawn(relay::run(app.clone()));
     tokio::spawn(experts::watch_desk(app.clone()));
     tokio::spawn(experts::watch_user_messages(app.clone()));
     let max_body = app.state.settings.server.max_body_bytes;
-    Router::new()
-        .route("/slack/events", post(events))
-        .route("/slack/interactions", post(interactions::handle))
-        .route("/slack/commands", post(commands::handle))
+    let mut router = Router::new();
+    if app.signing_secret.is_empty() {
+        tracing::info!(
+            "Slack without a signing secret: no /slack/events, /slack/interactions or /slack/commands routes"
+        );
+    } else {
+        tracing::info!(
+            "Slack routes mounted at /slack/events, /slack/interactions, /slack/commands"
+        );
+        router = router
+            .route("/slack/events", post(events))
+            .route("/slack/interactions", post(interactions::handle))
+            .route("/slack/commands", post(commands::handle));
+    }
+    router
         .route("/slack/install", get(install::install))
         .route("/slack/oauth/callback", get(install::callback))
         .route("/api/v1/experts/{id}/slack", put(experts::link))
@@ -143,17 +159,44 @@ impl SlackApp {
         seen.insert(event_id.to_string())
     }
 
-    fn remember(&self, thread: &Thread) {
-        if let Ok(mut threads) = self.threads.lock() {
-            threads.insert(thread.key());
+    /// A thread of the tenant now holds a conversation (cached; the store has it too).
+    fn remember(&self, tenant_id: &str, thread: &Thread) {
+        if let Ok(mut known) = self.known_threads.lock() {
+            if known.len() > 10_000 {
+                known.clear();
+            }
+            known.insert((tenant_id.to_string(), thread.key()));
         }
     }
 
-    fn knows(&self, thread: &Thread) -> bool {
-        self.threads
+    /// Whether the tenant has a conversation in this thread: then a reply there
+    /// continues it without a mention, also after a restart.
+    async fn knows(&self, tenant_id: &str, thread: &Thread) -> bool {
+        let entry = (tenant_id.to_string(), thread.key());
+        if self
+            .known_threads
             .lock()
-            .map(|t| t.contains(&thread.key()))
+            .map(|k| k.contains(&entry))
             .unwrap_or(false)
+        {
+            return true;
+        }
+        match self
+            .state
+            .store
+            .conversation_by_key(tenant_id, ChannelKind::Slack, &entry.1)
+            .await
+        {
+            Ok(Some(_)) => {
+                self.remember(tenant_id, thread);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, thread = %entry.1, "cannot look up the Slack thread's conversation");
+                false
+            }
+        }
     }
 
     /// The tenant and Web API client of a workspace: its OAuth installation when it
@@ -196,11 +239,8 @@ impl SlackApp {
         self.api.clone()
     }
 
-    /// Answer one message from Slack (in a task of its own: Slack already has its 200).
+    /// Answer one message from Slack (in a task of its own: Slack already has its ack).
     async fn handle(self: Arc<Self>, incoming: Incoming) {
-        if incoming.needs_known_thread && !self.knows(&incoming.thread) {
-            return;
-        }
         let (tenant_id, api) = match self.workspace(&incoming.team_id).await {
             Ok(t) => t,
             Err(e) => {
@@ -208,6 +248,9 @@ impl SlackApp {
                 return;
             }
         };
+        if incoming.needs_known_thread && !self.knows(&tenant_id, &incoming.thread).await {
+            return;
+        }
         let inbound = InboundMessage {
             tenant_id,
             channel: ChannelKind::Slack,
@@ -241,7 +284,7 @@ impl SlackApp {
                 conversation_id,
                 outcome,
             }) => {
-                self.remember(&thread);
+                self.remember(&tenant_id, &thread);
                 let tools: Vec<ToolUse> = outcome
                     .tool_calls
                     .iter()
@@ -281,7 +324,7 @@ impl SlackApp {
                 posted
             }
             Ok(Answer::WithExpert { .. }) => {
-                self.remember(&thread);
+                self.remember(&tenant_id, &thread);
                 return;
             }
             Ok(Answer::AlreadyAnswered { .. } | Answer::InProgress { .. }) => {
@@ -322,9 +365,34 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
             );
         }
     };
+    let retry = headers
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    respond(accept_event(&app, envelope, retry))
+}
+
+/// The HTTP answer to a delivery: its reply as JSON (or an empty 200); the work starts
+/// as the response leaves.
+fn respond(accepted: Accepted) -> Response {
+    if let Some(work) = accepted.work {
+        tokio::spawn(work);
+    }
+    match accepted.reply {
+        Some(reply) => Json(reply).into_response(),
+        None => StatusCode::OK.into_response(),
+    }
+}
+
+/// An Events API body from Slack, authenticated already (signed HTTP request, or the
+/// Socket Mode connection): the URL check's challenge, or the work of answering the
+/// message. A redelivery (`retry` > 0) runs the same way: the message is stored under
+/// its event id first, so it is never answered twice.
+fn accept_event(app: &Arc<SlackApp>, envelope: Envelope, retry: u32) -> Accepted {
     match envelope {
         Envelope::UrlVerification { challenge } => {
-            Json(json!({ "challenge": challenge })).into_response()
+            Accepted::reply(json!({ "challenge": challenge }))
         }
         Envelope::EventCallback {
             team_id,
@@ -333,25 +401,21 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
             event,
         } => {
             let bot = authorizations.iter().find_map(|a| a.user_id.clone());
-            let retry = headers
-                .get("x-slack-retry-num")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("0");
-            if experts::in_experts_thread(&app, &event) {
+            if experts::in_experts_thread(app, &event) {
                 if app.first_sight(&event_id) {
-                    tokio::spawn(experts::thread_message(app.clone(), *event));
+                    return Accepted::work(experts::thread_message(app.clone(), *event));
                 }
-                return StatusCode::OK.into_response();
+                return Accepted::nothing();
             }
-            if let Some(incoming) =
-                adapter::events::incoming(&team_id, &event_id, bot.as_deref(), &event)
-            {
-                tracing::info!(%event_id, retry, kind = %event.kind, "Slack event");
-                tokio::spawn(app.clone().handle(incoming));
+            match adapter::events::incoming(&team_id, &event_id, bot.as_deref(), &event) {
+                Some(incoming) => {
+                    tracing::info!(%event_id, retry, kind = %event.kind, "Slack event");
+                    Accepted::work(app.clone().handle(incoming))
+                }
+                None => Accepted::nothing(),
             }
-            StatusCode::OK.into_response()
         }
-        Envelope::Other => StatusCode::OK.into_response(),
+        Envelope::Other => Accepted::nothing(),
     }
 }
 

@@ -24,7 +24,7 @@ pub async fn run(app: Arc<SlackApp>) {
         let Some((tenant_id, thread)) = slack_thread(&app, &conversation_id).await else {
             continue;
         };
-        app.remember(&thread);
+        app.remember(&tenant_id, &thread);
         let api = app.api_for_tenant(&tenant_id).await;
         if let Err(e) = stream::post_in_thread(&api, &thread, text, blocks).await {
             tracing::error!(error = %e, %conversation_id, "cannot relay to the Slack thread");

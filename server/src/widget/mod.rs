@@ -33,13 +33,8 @@ pub struct Widget {
 
 impl Widget {
     pub fn new(settings: &Settings, demo_tenant: Option<String>) -> anyhow::Result<Self> {
-        let key = if settings.widget.secret.is_empty() {
-            local_key(settings)?
-        } else {
-            settings.widget.secret.expose().as_bytes().to_vec()
-        };
         Ok(Self {
-            signer: TokenSigner::new(&key)?,
+            signer: TokenSigner::new(&signing_key(settings)?)?,
             sessions: RateLimiter::new(settings.widget.sessions_per_minute_per_ip),
             demo_tenant: demo_tenant.filter(|_| settings.demo.sandbox),
         })
@@ -55,6 +50,16 @@ impl Widget {
         } else {
             UserRole::Visitor
         }
+    }
+}
+
+/// The server's signing secret: `widget.secret`, else the generated local key. Visitor
+/// tokens are signed with it, and document links with a key derived from it.
+pub fn signing_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if settings.widget.secret.is_empty() {
+        local_key(settings)
+    } else {
+        Ok(settings.widget.secret.expose().as_bytes().to_vec())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{SiteOf, Visitor, identity, origin_allowed, owns, visitor_from};
 use crate::api::error::{ApiError, ApiJson};
+use crate::html::escape_html;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
@@ -332,12 +333,4 @@ async fn demo_page(State(state): State<AppState>) -> Result<Response, ApiError> 
         h.insert(name, HeaderValue::from_static(value));
     }
     Ok(response)
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

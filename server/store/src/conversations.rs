@@ -113,6 +113,27 @@ impl SqlStore {
         .map_err(db)
     }
 
+    /// The id of the tenant's conversation on a surface with this key (a Slack thread's
+    /// `channel:thread_ts`, a Discord thread's channel id), if there is one: a message
+    /// there continues it, also after a restart.
+    pub async fn conversation_by_key(
+        &self,
+        tenant_id: &str,
+        channel: ChannelKind,
+        conversation_key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT id FROM conversations \
+             WHERE tenant_id = $1 AND channel = $2 AND conversation_key = $3",
+        )
+        .bind(tenant_id)
+        .bind(channel.as_str())
+        .bind(conversation_key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
     /// The reply to a user message, once there is one.
     pub async fn reply_to(&self, message_id: &str) -> Result<Option<StoredMessage>, StoreError> {
         let row = sqlx::query(

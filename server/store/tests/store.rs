@@ -224,6 +224,46 @@ on_every_backend!(another_tenant_cannot_use_a_conversation_id, |store| {
     assert_eq!(store.history("c1").await.unwrap().len(), 1);
 });
 
+on_every_backend!(
+    a_conversation_is_found_by_its_key_in_its_tenant_and_channel,
+    |store| {
+        let a = store.create_tenant("A").await.unwrap();
+        let b = store.create_tenant("B").await.unwrap();
+        let key = "C1:1700000000.000100";
+        let thread = InboundMessage {
+            channel: ChannelKind::Slack,
+            ..inbound(&a.id, key, "Ev1", "hi")
+        };
+        let InboundOutcome::New {
+            conversation_id, ..
+        } = store.record_inbound(&thread).await.unwrap()
+        else {
+            panic!("a new message");
+        };
+        assert_eq!(
+            store
+                .conversation_by_key(&a.id, ChannelKind::Slack, key)
+                .await
+                .unwrap(),
+            Some(conversation_id)
+        );
+        for (tenant, channel, key) in [
+            (&b.id, ChannelKind::Slack, key),
+            (&a.id, ChannelKind::Discord, key),
+            (&a.id, ChannelKind::Slack, "C1:1700000000.000200"),
+        ] {
+            assert_eq!(
+                store
+                    .conversation_by_key(tenant, channel, key)
+                    .await
+                    .unwrap(),
+                None,
+                "{tenant} {channel:?} {key}"
+            );
+        }
+    }
+);
+
 on_every_backend!(a_reply_is_stored_with_its_tool_calls_and_usage, |store| {
     let tenant = store.create_tenant("Acme").await.unwrap();
     let InboundOutcome::New {

@@ -16,6 +16,8 @@ use std::time::Duration;
 pub const INSTALLED_TOKEN: &str = "xoxb-team2-installed";
 
 pub const SECRET: &str = "test-signing-secret";
+/// The app-level token `apps.connections.open` accepts (Socket Mode).
+pub const APP_TOKEN: &str = "xapp-1-A0APP-1-socketsecret";
 pub const BOT: &str = "UBOT";
 pub const CHANNEL: &str = "C0MARKETING";
 
@@ -31,6 +33,8 @@ pub struct Slack {
     /// `http://127.0.0.1:PORT`, where upload URLs point.
     origin: Mutex<String>,
     next_file: AtomicUsize,
+    /// What `apps.connections.open` hands out: the Socket Mode server's `ws://` URL.
+    pub socket_url: Mutex<String>,
 }
 
 impl Slack {
@@ -97,6 +101,20 @@ async fn web_api(
         .lock()
         .unwrap()
         .push((method.clone(), auth.clone()));
+    if method == "apps.connections.open" {
+        // Socket Mode: only the app-level token opens a connection; each URL carries a
+        // fresh ticket, as Slack's do.
+        let n = slack.of("apps.connections.open").len();
+        slack.calls.lock().unwrap().push((
+            method.clone(),
+            json!({"authorized": auth == format!("Bearer {APP_TOKEN}")}),
+        ));
+        if auth != format!("Bearer {APP_TOKEN}") {
+            return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
+        }
+        let url = slack.socket_url.lock().unwrap().clone();
+        return Json(json!({"ok": true, "url": format!("{url}?ticket={n}")})).into_response();
+    }
     if method == "oauth.v2.access" {
         // Basic auth with the app's client id and secret, the code in the query.
         assert!(
@@ -190,6 +208,22 @@ pub async fn start_slack() -> (Arc<Slack>, String) {
     let url = format!("{origin}/api");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (slack, url)
+}
+
+/// The app with Slack configured against the stand-in at `url`, on `data_dir` when given
+/// (to restart on the same database).
+pub async fn app_with_slack_at(url: String, data_dir: Option<std::path::PathBuf>) -> TestApp {
+    spawn_app(Options {
+        tweak: Some(Box::new(move |s| {
+            s.slack.signing_secret = omnify_core::Secret::new(SECRET);
+            s.slack.bot_token = omnify_core::Secret::new("xoxb-test");
+            s.slack.api_url = url;
+            s.slack.update_interval_ms = 200;
+        })),
+        data_dir,
+        ..Options::default()
+    })
+    .await
 }
 
 pub async fn app_with_slack() -> (TestApp, Arc<Slack>) {

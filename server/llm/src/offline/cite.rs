@@ -48,7 +48,15 @@ pub(crate) fn from_passages(result: &Value) -> Option<String> {
         } else {
             format!("{title} › {section}")
         };
-        text.push_str(&format!("\n[{n}] {place} ({})", field(passage, "source")));
+        let source = field(passage, "source");
+        // With a link the reader opens the cited section; the file name stays as text.
+        match passage.get("url").and_then(Value::as_str) {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                let label = place.replace(['[', ']'], "");
+                text.push_str(&format!("\n[{n}] [{label}]({url}) ({source})"));
+            }
+            _ => text.push_str(&format!("\n[{n}] {place} ({source})")),
+        }
     }
     Some(text)
 }
@@ -98,6 +106,22 @@ mod tests {
             "{answer}"
         );
         assert!(answer.contains("[2] Guide (guide/x.md)"), "{answer}");
+    }
+
+    #[test]
+    fn sources_with_a_url_are_markdown_links_and_other_schemes_stay_text() {
+        let result = json!({"data": {"query": "roas", "results": [
+            {"n": 1, "title": "Metrics [draft]", "section": "ROAS", "source": "guide/metrics.md", "text": "ROAS is revenue over spend.",
+             "url": "https://omnify.example.com/kb/t1?doc=guide/metrics.md&sig=abc#roas"},
+            {"n": 2, "title": "Other", "section": "", "source": "o.md", "text": "Text.", "url": "javascript:alert(1)"}
+        ]}});
+        let answer = from_passages(&result).unwrap();
+        assert!(
+            answer.contains("[1] [Metrics draft › ROAS](https://omnify.example.com/kb/t1?doc=guide/metrics.md&sig=abc#roas) (guide/metrics.md)"),
+            "{answer}"
+        );
+        assert!(answer.contains("[2] Other (o.md)"), "{answer}");
+        assert!(!answer.contains("javascript:"), "{answer}");
     }
 
     #[test]
