@@ -194,6 +194,23 @@ pub struct Relayed {
     pub message_id: String,
 }
 
+impl Relayed {
+    /// The relayed message's words, from the store; `None` (logged when the store
+    /// fails) when they cannot be read.
+    pub async fn text(&self, state: &AppState) -> Option<String> {
+        match state.store.history(&self.conversation_id).await {
+            Ok(h) => h
+                .into_iter()
+                .find(|m| m.id == self.message_id)
+                .map(|m| m.text),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the relayed message");
+                None
+            }
+        }
+    }
+}
+
 static RELAYED: std::sync::LazyLock<tokio::sync::broadcast::Sender<Relayed>> =
     std::sync::LazyLock::new(|| tokio::sync::broadcast::channel(256).0);
 

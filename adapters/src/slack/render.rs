@@ -65,30 +65,11 @@ fn inline(line: &str) -> String {
 }
 
 fn links(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let parsed = after.find("](").and_then(|close| {
-            let url_part = &after[close + 2..];
-            url_part
-                .find(')')
-                .map(|end| (&after[..close], &url_part[..end], &url_part[end + 1..]))
-        });
-        match parsed {
-            Some((text, url, tail)) if url.starts_with("http") && !text.contains('[') => {
-                out.push_str(&rest[..open]);
-                out.push_str(&format!("<{url}|{text}>"));
-                rest = tail;
-            }
-            _ => {
-                out.push_str(&rest[..=open]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    omnify_core::markdown::rewrite_links(
+        s,
+        |text, url| url.starts_with("http").then(|| format!("<{url}|{text}>")),
+        str::to_owned,
+    )
 }
 
 /// Split mrkdwn into pieces Slack accepts as sections: at paragraph or line breaks,

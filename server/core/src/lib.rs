@@ -9,6 +9,7 @@ pub mod channel;
 pub mod conversation;
 pub mod escalation;
 pub mod knowledge;
+pub mod markdown;
 pub mod model;
 pub mod secret;
 pub mod store;

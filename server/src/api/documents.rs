@@ -167,37 +167,19 @@ fn bold_and_links(text: &str) -> String {
 
 /// `[text](http…)` as a link; the rest escaped.
 fn links(text: &str) -> String {
-    let mut html = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let parsed = after.find("](").and_then(|close| {
-            let url_part = &after[close + 2..];
-            url_part
-                .find(')')
-                .map(|end| (&after[..close], &url_part[..end], &url_part[end + 1..]))
-        });
-        match parsed {
-            Some((label, url, tail))
-                if (url.starts_with("https://") || url.starts_with("http://"))
-                    && !label.contains('[') =>
-            {
-                html.push_str(&escape_html(&rest[..open]));
-                html.push_str(&format!(
+    omnify_core::markdown::rewrite_links(
+        text,
+        |label, url| {
+            (url.starts_with("https://") || url.starts_with("http://")).then(|| {
+                format!(
                     "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
                     escape_html(url),
                     escape_html(label)
-                ));
-                rest = tail;
-            }
-            _ => {
-                html.push_str(&escape_html(&rest[..=open]));
-                rest = after;
-            }
-        }
-    }
-    html.push_str(&escape_html(rest));
-    html
+                )
+            })
+        },
+        escape_html,
+    )
 }
 
 fn added_on(unix_secs: u64) -> String {

@@ -57,16 +57,20 @@ pub async fn ask(app: Arc<DiscordApp>, ctx: Context, question: String) {
         token: ctx.token.clone(),
     };
     let event = interaction_event(&ctx.interaction_id);
-    if ctx.place != Place::Channel {
-        // In a thread or a DM the conversation is already together.
+    // The answer in the interaction's own channel, keyed by it.
+    let answer_in_place = |question: String, event: String| async {
         let message = inbound(
-            tenant_id,
+            tenant_id.clone(),
             ctx.channel_id.clone(),
             &ctx.user_id,
             question,
             event,
         );
-        app.run_turn(here, message).await;
+        app.run_turn(here.clone(), message).await;
+    };
+    if ctx.place != Place::Channel {
+        // In a thread or a DM the conversation is already together.
+        answer_in_place(question, event).await;
         return;
     }
     // In a channel: the deferred response becomes the question's header and the
@@ -77,14 +81,7 @@ pub async fn ask(app: Arc<DiscordApp>, ctx: Context, question: String) {
         Ok(id) if !id.is_empty() => id,
         Ok(_) | Err(_) => {
             tracing::warn!("cannot post the question's header; answering in place");
-            let message = inbound(
-                tenant_id,
-                ctx.channel_id.clone(),
-                &ctx.user_id,
-                question,
-                event,
-            );
-            app.run_turn(here, message).await;
+            answer_in_place(question, event).await;
             return;
         }
     };
@@ -92,7 +89,13 @@ pub async fn ask(app: Arc<DiscordApp>, ctx: Context, question: String) {
     // that message's id): an interaction replayed after a restart stops here, before
     // a second thread is opened.
     let name = thread_name(&question);
-    let message = inbound(tenant_id, message_id.clone(), &ctx.user_id, question, event);
+    let message = inbound(
+        tenant_id.clone(),
+        message_id.clone(),
+        &ctx.user_id,
+        question,
+        event,
+    );
     let Some(stored) = app.store_first(&message).await else {
         return;
     };

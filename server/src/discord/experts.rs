@@ -230,14 +230,9 @@ pub async fn watch_user_messages(app: Arc<DiscordApp>) {
         let Some(thread) = thread_of(&app, &r.escalation_id).await else {
             continue;
         };
-        let text = match app.state.store.history(&r.conversation_id).await {
-            Ok(h) => h.into_iter().find(|m| m.id == r.message_id).map(|m| m.text),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the relayed message");
-                None
-            }
+        let Some(text) = r.text(&app.state).await else {
+            continue;
         };
-        let Some(text) = text else { continue };
         let line = Message::text(render::preview(&format!("**User:** {text}")));
         let target = Target::Channel { channel_id: thread };
         if let Err(e) = stream::post(&app.api, &target, &line).await {

@@ -60,14 +60,9 @@ pub async fn watch_user_messages(app: Arc<SlackApp>) {
         let Ok(Some(thread)) = app.state.store.slack_thread_of(&r.escalation_id).await else {
             continue;
         };
-        let text = match app.state.store.history(&r.conversation_id).await {
-            Ok(h) => h.into_iter().find(|m| m.id == r.message_id).map(|m| m.text),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the relayed message");
-                None
-            }
+        let Some(text) = r.text(&app.state).await else {
+            continue;
         };
-        let Some(text) = text else { continue };
         let line = format!("*User:* {}", summary::escape(&text));
         post_in(&app, &thread, line).await;
     }
