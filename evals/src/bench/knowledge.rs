@@ -37,8 +37,9 @@ pub async fn run(args: &Args, cx: &Context) -> Result<String> {
 - **build s**: a fresh `EmbeddedIndex` (the default backend), every chunk upserted in
   batches of 1,024 and persisted. **load s**: the index opened again and the tenant
   read back into memory (what a server start does).
-- **search**: {queries} top-10 searches with queries near the cluster centres,
-  nearest-rank percentiles of the wall time of `VectorIndex::search`. Tenants of
+- **search**: {queries} top-10 searches with queries near the cluster centres; the
+  percentiles of the wall time of `VectorIndex::search` are the sorted times at index
+  round((n − 1) · p), as the example prints them. Tenants of
   20,000 chunks or more are scanned in parts on up to four threads.
 - **recall@10**: the share of an exact top 10, computed independently by brute force,
   that the index returned. The index is exact, so anything below 1.000 is a bug.

@@ -103,7 +103,7 @@ knowledge base's vector search. Every number in the sections below is written by
 ```sh
 # once: the Agents SDK peer (without it the agent suite measures Omnify alone and says so)
 python3 -m venv evals/bench/.venv && evals/bench/.venv/bin/pip install -r evals/bench/requirements.txt
-# the whole suite, about four minutes on two cores
+# the whole suite, about three minutes on two cores
 cargo build --release -p omnify-server -p omnify-evals
 ./target/release/omnify-bench --write docs/benchmarks.md
 ```

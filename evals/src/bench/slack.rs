@@ -383,9 +383,9 @@ fn section(args: &Args, cx: &RunContext, table: &str, verdict: &str) -> String {
   acknowledgement and the store loses that event (Slack does not redeliver an
   acknowledged event); storing before acknowledging would put a SQLite write, queued on
   the single writer behind the turns' writes, into every acknowledgement.
-- The turns run behind the burst: {rate} events/s is about the server's whole turn rate
-  on two cores (see the agent suite), so replies keep arriving for a while after the
-  last event; *last reply after* shows how long.
+- The turns run behind the burst, as fast as the server takes them (the agent suite
+  shows its turn rate on this machine); *last reply after* shows when the last reply
+  arrived, against the {seconds} s of the burst.
 "#,
         measured = cx.measured_line(args),
         total = args.slack_rate * args.slack_seconds,
