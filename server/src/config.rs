@@ -161,6 +161,11 @@ pub struct SlackSettings {
     /// An app-level token (`xapp-…`, scope `connections:write`): when set, events,
     /// buttons and `/omnify` arrive over Socket Mode (no public URL needed).
     pub app_token: Secret,
+    /// How long an event's acknowledgement waits for its message to be stored. Within
+    /// it the message is stored before Slack hears back, so a crash loses nothing;
+    /// past it (a burst queueing on SQLite's one writer) the acknowledgement goes
+    /// first and the store lands just after. `0`: always acknowledge first.
+    pub ack_waits_for_store_ms: u64,
 }
 
 /// Scopes the app needs: mentions, DMs and thread replies, posting and editing,
@@ -182,6 +187,7 @@ impl Default for SlackSettings {
             redirect_uri: String::new(),
             experts_channel: String::new(),
             app_token: Secret::default(),
+            ack_waits_for_store_ms: 5,
         }
     }
 }

@@ -470,3 +470,66 @@ async fn a_reply_in_a_thread_is_still_answered_without_a_mention_after_a_restart
     assert_eq!(messages[2]["text"], "and TikTok?");
     drop(keep);
 }
+
+#[tokio::test]
+async fn a_message_is_stored_before_slack_gets_its_ack_and_a_store_failure_asks_for_redelivery() {
+    // A debug build under parallel tests may take longer than the 5 ms default.
+    let (app, slack) = app_with_slack_and(|s| s.slack.ack_waits_for_store_ms = 5_000).await;
+    let ts = "1700000010.000100";
+    let body = event("Ev1000", mention("how did Meta do last week?", ts));
+    let r = signed(&app, "/slack/events", &body, now(), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // The 200 left only after the message was stored: it is there at once, whatever
+    // happens to the process from now on.
+    let conv = conversation_id(&app, &format!("{CHANNEL}:{ts}")).await;
+    let history = app
+        .get(&format!("/api/v1/conversations/{conv}"), Some(&app.api_key))
+        .await;
+    let first = history.body["messages"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        first.contains("how did Meta do last week?"),
+        "{:?}",
+        history.body
+    );
+    until(&slack, "the reply", |c| {
+        final_update(c, "1800000000.000000")
+    })
+    .await;
+
+    // The database is gone: Slack is told to deliver the event again, and nothing is
+    // posted for it.
+    app.store.close().await;
+    let posts_before = slack.of("chat.postMessage").len();
+    let body = event("Ev1001", mention("and TikTok?", "1700000010.000200"));
+    let r = signed(&app, "/slack/events", &body, now(), &[]).await;
+    assert_eq!(r.status, 503, "{:?}", r.body);
+    assert_eq!(r.body["error"]["code"], "unavailable", "{:?}", r.body);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(slack.of("chat.postMessage").len(), posts_before);
+}
+
+#[tokio::test]
+async fn with_no_wait_for_the_store_the_ack_goes_first_and_the_answer_still_comes_once() {
+    let (app, slack) = app_with_slack_and(|s| s.slack.ack_waits_for_store_ms = 0).await;
+    let ts = "1700000011.000100";
+    let body = event("Ev1100", mention("how did Meta do last week?", ts));
+    let r = signed(&app, "/slack/events", &body, now(), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    until(&slack, "the reply", |c| {
+        final_update(c, "1800000000.000000")
+    })
+    .await;
+    let retry = signed(
+        &app,
+        "/slack/events",
+        &body,
+        now(),
+        &[("x-slack-retry-num", "1")],
+    )
+    .await;
+    assert_eq!(retry.status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(slack.of("chat.postMessage").len(), 1, "answered once");
+}

@@ -385,3 +385,20 @@ async fn a_refused_app_token_is_reported_once_and_the_server_keeps_serving() {
     let r = h.app.chat("how did Meta do last week?").await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn an_envelope_that_cannot_be_stored_is_not_acknowledged_so_slack_delivers_it_again() {
+    let mut h = app_with_socket_mode(APP_TOKEN).await;
+    let mut ws = h.connection().await;
+    h.app.store.close().await;
+    let body = event(
+        "Ev0601",
+        mention("how did Meta do last week?", "1700000601.000100"),
+    );
+    send(&mut ws, events_api("env-601", &body, 0)).await;
+    // No ack: Slack keeps the envelope and delivers it again (to this or another
+    // connection), instead of it being lost with the database down.
+    let frame = tokio::time::timeout(Duration::from_millis(1500), ws.next()).await;
+    assert!(frame.is_err(), "no frame expected, got {frame:?}");
+    assert!(h.slack.of("chat.postMessage").is_empty());
+}

@@ -155,6 +155,9 @@ pub fn ack(envelope_id: &str, payload: Option<&Value>) -> String {
 pub struct Accepted {
     pub reply: Option<Value>,
     pub work: Option<BoxFuture<'static, ()>>,
+    /// The delivery could not be kept (the store is down): Slack must deliver it again,
+    /// so it gets no acknowledgement (HTTP: a 500; Socket Mode: no ack).
+    pub redeliver: bool,
 }
 
 impl Accepted {
@@ -162,17 +165,24 @@ impl Accepted {
         Self::default()
     }
 
+    pub fn redeliver() -> Self {
+        Self {
+            redeliver: true,
+            ..Self::default()
+        }
+    }
+
     pub fn work(work: impl Future<Output = ()> + Send + 'static) -> Self {
         Self {
-            reply: None,
             work: Some(Box::pin(work)),
+            ..Self::default()
         }
     }
 
     pub fn reply(reply: Value) -> Self {
         Self {
             reply: Some(reply),
-            work: None,
+            ..Self::default()
         }
     }
 }
@@ -378,6 +388,10 @@ async fn serve(connection: &mut Connection, handler: &dyn Handler, backoff: &mut
                 let accepts_payload = envelope.accepts_response_payload;
                 tracing::debug!(envelope_id = %id, kind = ?envelope.kind, retry = envelope.retry_attempt, "Slack Socket Mode envelope");
                 let accepted = handler.accept(envelope).await;
+                if accepted.redeliver {
+                    tracing::warn!(envelope_id = %id, "Slack Socket Mode envelope not acknowledged, so Slack delivers it again");
+                    continue;
+                }
                 let reply = accepted.reply.as_ref().filter(|_| accepts_payload);
                 let acked = connection.acknowledge(&id, reply).await;
                 // Even when the ack was lost the work runs: Slack redelivers the

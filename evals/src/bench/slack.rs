@@ -376,13 +376,15 @@ fn section(args: &Args, cx: &RunContext, table: &str, verdict: &str) -> String {
 ### Reading the numbers
 
 - What the acknowledgement covers: the signature check, parsing the event, deciding
-  whether it is for the bot, and handing the work to a task of its own; the `200` goes
-  out then. Storing the message (`record_inbound`, idempotent on the `event_id`), the
-  turn and the replies all happen in that task, after the acknowledgement. So the
-  latency above does not include a database write, and a crash between the
-  acknowledgement and the store loses that event (Slack does not redeliver an
-  acknowledged event); storing before acknowledging would put a SQLite write, queued on
-  the single writer behind the turns' writes, into every acknowledgement.
+  whether it is for the bot, mapping the workspace to its tenant (cached), and waiting
+  up to `slack.ack_waits_for_store_ms` (default 5 ms) for the message to be stored
+  (`record_inbound`, idempotent on the `event_id`: one SQLite write, queued on the
+  single writer behind the turns' writes). Stored in time, the event survives a crash
+  after the `200` (the next start answers it); if the store fails, Slack gets a `503`
+  and delivers it again. Not stored in time (a burst like this one keeps the writer
+  busy), the `200` goes first and the write lands just after: a crash in that
+  moment would lose the event. A p50 under the wait means about half of this burst's
+  events were stored before their acknowledgement; at an ordinary pace all are.
 - The turns run behind the burst, as fast as the server takes them (the agent suite
   shows its turn rate on this machine); *last reply after* shows when the last reply
   arrived, against the {seconds} s of the burst.

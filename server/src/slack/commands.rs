@@ -152,5 +152,6 @@ async fn report(app: Arc<SlackApp>, cmd: Command) {
         text: REPORT_QUESTION.into(),
         event_id: format!("command:{}", cmd.trigger_id),
     };
-    app.run_turn(&app.api, thread, inbound).await;
+    app.run_turn(&app.api, thread, super::Turn::New(inbound))
+        .await;
 }

@@ -173,6 +173,7 @@ async fn complete(
             installed_at: chrono::Utc::now().timestamp_micros(),
         })
         .await?;
+    app.workspaces.remove(&installed.team_id);
     tracing::info!(team_id = %installed.team_id, %tenant_id, "Slack workspace installed");
     Ok((installed.team_name, tenant_id))
 }

@@ -28,7 +28,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use omnify_agent::UserRole;
-use omnify_core::{ChannelKind, InboundMessage, Secret};
+use omnify_core::{ChannelKind, ConversationStore, InboundMessage, InboundOutcome, Secret};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -52,6 +52,10 @@ pub struct SlackApp {
     interval: Duration,
     /// Seals installed workspaces' bot tokens.
     secret_box: Arc<omnify_store::secret_box::SecretBox>,
+    /// Workspace → its tenant and Web API client, for a minute: every event needs it
+    /// before its acknowledgement, and a database read there would queue behind a
+    /// burst's writes. A new install replaces its entry.
+    workspaces: crate::cache::TtlCache<String, (String, SlackApi)>,
 }
 
 /// The Slack app, when `[slack] signing_secret` (HTTP) or `app_token` (Socket Mode) is
@@ -71,6 +75,7 @@ pub fn build(state: &AppState) -> anyhow::Result<Option<Arc<SlackApp>>> {
         seen_events: Mutex::new(HashSet::new()),
         secret_box: Arc::new(crate::connections::keys::secret_box(&state.settings)?),
         interval: Duration::from_millis(settings.update_interval_ms.max(1)),
+        workspaces: crate::cache::TtlCache::new(Duration::from_secs(60), 10_000),
     })))
 }
 
@@ -171,7 +176,11 @@ impl SlackApp {
 
     /// Whether the tenant has a conversation in this thread: then a reply there
     /// continues it without a mention, also after a restart.
-    async fn knows(&self, tenant_id: &str, thread: &Thread) -> bool {
+    async fn knows(
+        &self,
+        tenant_id: &str,
+        thread: &Thread,
+    ) -> Result<bool, omnify_core::StoreError> {
         let entry = (tenant_id.to_string(), thread.key());
         if self
             .known_threads
@@ -179,36 +188,37 @@ impl SlackApp {
             .map(|k| k.contains(&entry))
             .unwrap_or(false)
         {
-            return true;
+            return Ok(true);
         }
-        match self
+        let found = self
             .state
             .store
             .conversation_by_key(tenant_id, ChannelKind::Slack, &entry.1)
-            .await
-        {
-            Ok(Some(_)) => {
-                self.remember(tenant_id, thread);
-                true
-            }
-            Ok(None) => false,
-            Err(e) => {
-                tracing::warn!(error = %e, thread = %entry.1, "cannot look up the Slack thread's conversation");
-                false
-            }
+            .await?
+            .is_some();
+        if found {
+            self.remember(tenant_id, thread);
         }
+        Ok(found)
     }
 
     /// The tenant and Web API client of a workspace: its OAuth installation when it
     /// has one, else the configured single workspace (`bot_token`, `tenant_id`).
     async fn workspace(&self, team_id: &str) -> anyhow::Result<(String, SlackApi)> {
-        if let Some(i) = self.state.store.slack_installation(team_id).await? {
-            let token = self
-                .secret_box
-                .open(&i.sealed_token, &install::token_context(team_id))?;
-            return Ok((i.tenant_id, self.api.with_token(token.expose())));
+        if let Some(known) = self.workspaces.get(&team_id.to_string()) {
+            return Ok(known);
         }
-        Ok((self.tenant().await?, self.api.clone()))
+        let found = match self.state.store.slack_installation(team_id).await? {
+            Some(i) => {
+                let token = self
+                    .secret_box
+                    .open(&i.sealed_token, &install::token_context(team_id))?;
+                (i.tenant_id, self.api.with_token(token.expose()))
+            }
+            None => (self.tenant().await?, self.api.clone()),
+        };
+        self.workspaces.insert(team_id.to_string(), found.clone());
+        Ok(found)
     }
 
     /// The Web API client that speaks in a tenant's workspace.
@@ -239,33 +249,74 @@ impl SlackApp {
         self.api.clone()
     }
 
-    /// Answer one message from Slack (in a task of its own: Slack already has its ack).
-    async fn handle(self: Arc<Self>, incoming: Incoming) {
+    /// Keep one message from Slack before Slack gets its acknowledgement: stored under
+    /// its event id, so a crash after the ack loses nothing (the next start answers
+    /// it) and a redelivery is recognised. The answer is the work after the ack.
+    async fn keep(self: Arc<Self>, incoming: Incoming) -> Accepted {
+        // A failure here may pass (the database is back, the tenant is set up): Slack
+        // delivers the event again, a few times, rather than it being dropped.
         let (tenant_id, api) = match self.workspace(&incoming.team_id).await {
             Ok(t) => t,
             Err(e) => {
-                tracing::error!(error = %e, "cannot map the Slack workspace to a tenant");
-                return;
+                tracing::error!(error = %e, "cannot map the Slack workspace to a tenant; Slack will deliver the event again");
+                return Accepted::redeliver();
             }
         };
-        if incoming.needs_known_thread && !self.knows(&tenant_id, &incoming.thread).await {
-            return;
+        if incoming.needs_known_thread {
+            match self.knows(&tenant_id, &incoming.thread).await {
+                Ok(true) => {}
+                Ok(false) => return Accepted::nothing(),
+                Err(e) => {
+                    tracing::error!(error = %e, thread = %incoming.thread.key(), "cannot look up the Slack thread's conversation; Slack will deliver the event again");
+                    return Accepted::redeliver();
+                }
+            }
         }
         let inbound = InboundMessage {
-            tenant_id,
+            tenant_id: tenant_id.clone(),
             channel: ChannelKind::Slack,
             conversation_key: incoming.thread.key(),
             author: format!("slack:{}", incoming.user),
             text: incoming.text,
             event_id: incoming.event_id,
         };
-        self.run_turn(&api, incoming.thread, inbound).await;
+        // The write runs in a task of its own, so it completes even when the ack
+        // stops waiting for it.
+        let store = self.state.store.clone();
+        let event_id = inbound.event_id.clone();
+        let text = inbound.text.clone();
+        let mut storing = tokio::spawn(async move { store.record_inbound(&inbound).await });
+        let budget = Duration::from_millis(self.state.settings.slack.ack_waits_for_store_ms);
+        let stored = match tokio::time::timeout(budget, &mut storing).await {
+            Ok(done) => done,
+            Err(_) => {
+                // A burst is queueing on the database's one writer: acknowledge now
+                // (Slack must hear within 3 s) and answer once the write lands.
+                tracing::debug!(%event_id, "Slack event acknowledged before its store finished");
+                return Accepted::work(async move {
+                    if let Some(turn) = kept(storing.await, &event_id, tenant_id, text) {
+                        self.run_turn(&api, incoming.thread, turn).await;
+                    }
+                });
+            }
+        };
+        match stored {
+            Ok(Err(_)) | Err(_) => {
+                kept(stored, &event_id, tenant_id, text);
+                Accepted::redeliver()
+            }
+            Ok(Ok(_)) => match kept(stored, &event_id, tenant_id, text) {
+                Some(turn) => Accepted::work(async move {
+                    self.run_turn(&api, incoming.thread, turn).await;
+                }),
+                None => Accepted::nothing(),
+            },
+        }
     }
 
-    /// Run the turn for a stored-first message and stream it into the thread. Nothing
-    /// is posted unless a turn runs: a retried event or a conversation held by an
-    /// expert stays silent.
-    async fn run_turn(&self, api: &SlackApi, thread: Thread, inbound: InboundMessage) {
+    /// Run the turn and stream it into the thread. Nothing is posted unless a turn
+    /// runs: a retried event or a conversation held by an expert stays silent.
+    async fn run_turn(&self, api: &SlackApi, thread: Thread, turn: Turn) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let follower = tokio::spawn(stream::follow(
@@ -275,8 +326,28 @@ impl SlackApp {
             done_rx,
             self.interval,
         ));
-        let tenant_id = inbound.tenant_id.clone();
-        let answer = chat::answer(&self.state, inbound, UserRole::Member, Some(tx)).await;
+        let (tenant_id, answer) = match turn {
+            Turn::New(inbound) => (
+                inbound.tenant_id.clone(),
+                chat::answer(&self.state, inbound, UserRole::Member, Some(tx)).await,
+            ),
+            Turn::Stored {
+                tenant_id,
+                conversation_id,
+                message_id,
+                first_message,
+            } => {
+                let stored = chat::StoredTurn {
+                    tenant_id: &tenant_id,
+                    conversation_id: &conversation_id,
+                    message_id: &message_id,
+                    first_message,
+                };
+                let answer =
+                    chat::run_stored(&self.state, stored, UserRole::Member, Some(tx)).await;
+                (tenant_id, answer)
+            }
+        };
         let _ = done_tx.send(());
         let streamed = follower.await.unwrap_or_default();
         let posted = match answer {
@@ -370,12 +441,19 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    respond(accept_event(&app, envelope, retry))
+    respond(accept_event(&app, envelope, retry).await)
 }
 
 /// The HTTP answer to a delivery: its reply as JSON (or an empty 200); the work starts
 /// as the response leaves.
 fn respond(accepted: Accepted) -> Response {
+    if accepted.redeliver {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the message could not be stored; deliver it again",
+        );
+    }
     if let Some(work) = accepted.work {
         tokio::spawn(work);
     }
@@ -385,11 +463,58 @@ fn respond(accepted: Accepted) -> Response {
     }
 }
 
+/// The turn for a message just stored; `None` (logged) when it was stored before (a
+/// redelivery) or could not be stored.
+fn kept(
+    stored: Result<Result<InboundOutcome, omnify_core::StoreError>, tokio::task::JoinError>,
+    event_id: &str,
+    tenant_id: String,
+    text: String,
+) -> Option<Turn> {
+    match stored {
+        Ok(Ok(InboundOutcome::New {
+            conversation_id,
+            message_id,
+            new_conversation,
+        })) => Some(Turn::Stored {
+            tenant_id,
+            conversation_id,
+            message_id,
+            first_message: new_conversation.then_some(text),
+        }),
+        Ok(Ok(InboundOutcome::Duplicate { .. })) => {
+            tracing::debug!(%event_id, "Slack event already kept");
+            None
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, %event_id, "cannot store the Slack message; unless it was acknowledged already, Slack delivers it again");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, %event_id, "storing the Slack message failed");
+            None
+        }
+    }
+}
+
+/// What a turn answers: a message to store first (a slash command's report), or one
+/// kept already (an event, stored before its ack).
+pub(super) enum Turn {
+    New(InboundMessage),
+    Stored {
+        tenant_id: String,
+        conversation_id: String,
+        message_id: String,
+        /// The text, when the message started its conversation.
+        first_message: Option<String>,
+    },
+}
+
 /// An Events API body from Slack, authenticated already (signed HTTP request, or the
 /// Socket Mode connection): the URL check's challenge, or the work of answering the
 /// message. A redelivery (`retry` > 0) runs the same way: the message is stored under
 /// its event id first, so it is never answered twice.
-fn accept_event(app: &Arc<SlackApp>, envelope: Envelope, retry: u32) -> Accepted {
+async fn accept_event(app: &Arc<SlackApp>, envelope: Envelope, retry: u32) -> Accepted {
     match envelope {
         Envelope::UrlVerification { challenge } => {
             Accepted::reply(json!({ "challenge": challenge }))
@@ -410,7 +535,7 @@ fn accept_event(app: &Arc<SlackApp>, envelope: Envelope, retry: u32) -> Accepted
             match adapter::events::incoming(&team_id, &event_id, bot.as_deref(), &event) {
                 Some(incoming) => {
                     tracing::info!(%event_id, retry, kind = %event.kind, "Slack event");
-                    Accepted::work(app.clone().handle(incoming))
+                    app.clone().keep(incoming).await
                 }
                 None => Accepted::nothing(),
             }

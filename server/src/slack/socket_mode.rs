@@ -44,7 +44,7 @@ impl Handler for SocketHandler {
         match envelope.kind {
             EnvelopeKind::EventsApi => match serde_json::from_value::<EventsBody>(envelope.payload)
             {
-                Ok(body) => super::accept_event(app, body, envelope.retry_attempt),
+                Ok(body) => super::accept_event(app, body, envelope.retry_attempt).await,
                 Err(e) => unreadable(&id, "events_api", &e),
             },
             EnvelopeKind::Interactive => {
