@@ -7,9 +7,48 @@ use omnify_core::OutboundEvent;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{self, UnboundedSender, error::TrySendError};
 
-type Subscribers = HashMap<String, Vec<(u64, UnboundedSender<String>)>>;
+type Subscribers = HashMap<String, Vec<(u64, FrameSender)>>;
+
+/// One socket's outgoing frames. Bounded: a client that stops reading must not make
+/// the server queue frames for it without end. A frame that does not fit is dropped
+/// and the socket is told (`overflowed`), so it can close the session.
+#[derive(Clone)]
+pub struct FrameSender {
+    tx: mpsc::Sender<String>,
+    overflowed: Arc<Notify>,
+}
+
+/// The frame did not go out: the socket is closed, or its client stopped reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameDropped;
+
+impl FrameSender {
+    pub fn send(&self, text: String) -> Result<(), FrameDropped> {
+        match self.tx.try_send(text) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => {
+                self.overflowed.notify_one();
+                Err(FrameDropped)
+            }
+            Err(TrySendError::Closed(_)) => Err(FrameDropped),
+        }
+    }
+}
+
+/// A socket's frame queue of `capacity` frames: the sender for everyone who writes to
+/// the socket, the receiver for its writer, and the signal that the queue overflowed.
+pub fn frame_queue(capacity: usize) -> (FrameSender, mpsc::Receiver<String>, Arc<Notify>) {
+    let (tx, rx) = mpsc::channel(capacity);
+    let overflowed = Arc::new(Notify::new());
+    let sender = FrameSender {
+        tx,
+        overflowed: overflowed.clone(),
+    };
+    (sender, rx, overflowed)
+}
 
 /// A surface that delivers events for its own conversations (Slack): it gets every
 /// event with its conversation id and keeps those on its channel.
@@ -55,11 +94,7 @@ pub fn frame(conversation_id: &str, event: &OutboundEvent) -> String {
 }
 
 impl ConversationHub {
-    pub fn subscribe(
-        self: &Arc<Self>,
-        conversation_id: &str,
-        tx: UnboundedSender<String>,
-    ) -> Subscription {
+    pub fn subscribe(self: &Arc<Self>, conversation_id: &str, tx: FrameSender) -> Subscription {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut subs) = self.subscribers.lock() {
             subs.entry(conversation_id.to_string())
@@ -102,9 +137,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_full_queue_drops_the_frame_and_says_so() {
+        let (tx, mut rx, overflowed) = frame_queue(2);
+        assert_eq!(tx.send("a".into()), Ok(()));
+        assert_eq!(tx.send("b".into()), Ok(()));
+        assert_eq!(tx.send("c".into()), Err(FrameDropped));
+        // The signal waits for the session even if it was not listening yet.
+        let notified = overflowed.notified();
+        futures_util::pin_mut!(notified);
+        assert!(futures_util::FutureExt::now_or_never(notified).is_some());
+        assert_eq!(rx.try_recv().unwrap(), "a");
+        assert_eq!(tx.send("d".into()), Ok(()), "room again once read");
+        drop(rx);
+        assert_eq!(tx.send("e".into()), Err(FrameDropped));
+    }
+
+    #[test]
     fn subscribers_get_events_until_they_drop() {
         let hub = Arc::new(ConversationHub::default());
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx, _) = frame_queue(8);
         let sub = hub.subscribe("c1", tx);
         let event = OutboundEvent::ExpertMessage {
             author: "Ana".into(),

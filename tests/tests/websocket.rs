@@ -130,3 +130,45 @@ async fn frames_larger_than_the_read_buffer_are_read_and_frames_over_the_limit_c
         "{next:?}"
     );
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_disconnected_instead_of_queued_for() {
+    let app = spawn_app(Options::default()).await;
+    let mut ws = app.websocket().await;
+    // Each request makes the server answer with a large error frame (it names the
+    // unknown conversation); the client sends and never reads. Once the socket's
+    // buffers are full the server's queue fills, and the server must hang up rather
+    // than keep queueing.
+    let unknown = "x".repeat(30_000);
+    let request = serde_json::json!({"type": "subscribe", "conversation_id": unknown}).to_string();
+    let mut refused_after = None;
+    for sent in 0..20_000 {
+        let send = ws.send(Message::text(request.clone()));
+        match tokio::time::timeout(std::time::Duration::from_secs(10), send).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => {
+                refused_after = Some(sent);
+                break;
+            }
+        }
+    }
+    let sent =
+        refused_after.expect("the server closed the connection of a client that does not read");
+    assert!(
+        sent > 1_024,
+        "the queue holds 1,024 frames first: closed after {sent}"
+    );
+
+    // The server is fine, and other clients are served.
+    let mut other = app.websocket().await;
+    other
+        .send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    let pong = tokio::time::timeout(std::time::Duration::from_secs(5), other.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(pong.to_text().unwrap().contains("pong"), "{pong:?}");
+}

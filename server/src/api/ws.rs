@@ -13,6 +13,7 @@ use super::auth::ChatCaller;
 use super::chat::{ChatReply, chat_error, prepare};
 use super::error::ApiError;
 use crate::chat::{Answer, answer};
+use crate::hub::{FrameSender, frame_queue};
 use crate::hub::{Subscription, frame};
 use crate::state::AppState;
 use axum::extract::State;
@@ -24,7 +25,6 @@ use omnify_core::{ChannelKind, OutboundEvent};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
-use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -50,6 +50,9 @@ enum ClientFrame {
 /// chat message is at most `server.max_message_chars`); a larger one grows the buffer
 /// to fit, up to the frame limit below.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Frames queued for a client before it counts as not reading and is disconnected:
+/// far more than one streamed answer leaves unread, while the client reads.
+const OUTGOING_FRAMES: usize = 1024;
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -73,16 +76,35 @@ async fn session(state: AppState, caller: ChatCaller, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     // Everything the socket sends goes through one queue: turn frames and live events
     // from the hub interleave without two writers.
-    let (out, mut outgoing) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let writer = tokio::spawn(async move {
+    let (out, mut outgoing, overflowed) = frame_queue(OUTGOING_FRAMES);
+    let mut writer = tokio::spawn(async move {
         while let Some(text) = outgoing.recv().await {
             if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
         }
     });
+    let mut writer_done = false;
     let mut subscriptions: HashMap<String, Subscription> = HashMap::new();
-    while let Some(Ok(msg)) = stream.next().await {
+    loop {
+        let next = tokio::select! {
+            next = stream.next() => next,
+            _ = overflowed.notified() => {
+                tracing::warn!(frames = OUTGOING_FRAMES, "closing a WebSocket session: its client stopped reading");
+                // The writer may be stuck on a socket nobody reads: stop it, which
+                // closes the connection.
+                writer.abort();
+                writer_done = true;
+                break;
+            }
+            _ = &mut writer => {
+                writer_done = true;
+                break;
+            }
+        };
+        let Some(Ok(msg)) = next else {
+            break;
+        };
         let text = match msg {
             Message::Text(t) => t,
             Message::Close(_) => break,
@@ -181,14 +203,16 @@ async fn session(state: AppState, caller: ChatCaller, socket: WebSocket) {
     }
     drop(subscriptions);
     drop(out);
-    let _ = writer.await;
+    if !writer_done {
+        let _ = writer.await;
+    }
 }
 
 async fn run_turn(
     state: AppState,
     inbound: omnify_core::InboundMessage,
     role: UserRole,
-    out: UnboundedSender<String>,
+    out: FrameSender,
 ) {
     let conversation_id = inbound.conversation_key.clone();
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
