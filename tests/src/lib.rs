@@ -273,3 +273,20 @@ async fn into_response(r: reqwest::Response) -> Response {
 pub fn messages_of(request: &Value) -> Vec<Value> {
     request["messages"].as_array().cloned().unwrap_or_default()
 }
+
+/// The id of the conversation with this key (a Slack `channel:thread_ts`, a Discord
+/// thread id), read from the app's SQLite file as an outsider would.
+pub async fn conversation_id(app: &TestApp, key: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", app.data_dir.join("omnify.db").display());
+    let pool = sqlx::AnyPool::connect(&url)
+        .await
+        .expect("the app's database opens");
+    let row: (String,) = sqlx::query_as("SELECT id FROM conversations WHERE conversation_key = $1")
+        .bind(key)
+        .fetch_one(&pool)
+        .await
+        .expect("a conversation with this key");
+    pool.close().await;
+    row.0
+}

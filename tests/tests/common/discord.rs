@@ -589,15 +589,4 @@ pub fn all_text(call: &Call) -> String {
     s
 }
 
-pub async fn conversation_id(app: &TestApp, key: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}", app.data_dir.join("omnify.db").display());
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    let row: (String,) = sqlx::query_as("SELECT id FROM conversations WHERE conversation_key = $1")
-        .bind(key)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    row.0
-}
+pub use omnify_tests::conversation_id;

@@ -1,4 +1,4 @@
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test binary uses some
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)] // each test binary uses some
 //! Helpers shared by several test files (`mod common;`).
 
 pub mod discord;
