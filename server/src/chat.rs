@@ -221,6 +221,19 @@ pub fn relayed_messages() -> tokio::sync::broadcast::Receiver<Relayed> {
     RELAYED.subscribe()
 }
 
+/// The next relayed message (missed ones skipped); `None` once the relay is gone.
+pub async fn next_relayed(
+    relayed: &mut tokio::sync::broadcast::Receiver<Relayed>,
+) -> Option<Relayed> {
+    loop {
+        match relayed.recv().await {
+            Ok(r) => return Some(r),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
 /// Answer what a previous process stored but never answered (it stopped mid-turn).
 /// `started_us`: when this process started serving; newer messages are live requests.
 pub async fn resume_pending(state: AppState, started_us: i64) {

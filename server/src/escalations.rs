@@ -19,6 +19,38 @@ pub enum DeskError {
     Store(#[from] StoreError),
 }
 
+/// The next escalation an experts channel posts (Slack's, Discord's): each one the
+/// desk opens, re-routes or pages, with a note for the last two. `None` once the desk
+/// is gone. `surface` names the channel in the warning when events were missed.
+pub async fn next_for_experts_channel(
+    events: &mut tokio::sync::broadcast::Receiver<omnify_agent::escalation::DeskEvent>,
+    surface: &str,
+) -> Option<(Escalation, Option<String>)> {
+    use omnify_agent::escalation::DeskEvent;
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        let event = match events.recv().await {
+            Ok(e) => e,
+            Err(RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, surface, "an experts channel missed desk events");
+                continue;
+            }
+            Err(RecvError::Closed) => return None,
+        };
+        return Some(match event {
+            DeskEvent::Opened(e) => (e, None),
+            DeskEvent::Rerouted { escalation, reason } => (
+                escalation,
+                Some(format!("↪️ Re-routed (not claimed in time): {reason}")),
+            ),
+            DeskEvent::Paged { escalation, reason } => (
+                escalation,
+                Some(format!("📟 Nobody available, paging: {reason}")),
+            ),
+        });
+    }
+}
+
 /// The escalation, if this expert may see it (they serve its tenant).
 pub async fn visible(state: &AppState, expert: &Expert, id: &str) -> Result<Escalation, DeskError> {
     state

@@ -64,8 +64,18 @@ impl ApiError {
     }
 
     pub fn body(&self) -> serde_json::Value {
-        json!({"error": {"code": self.code(), "message": self.to_string()}})
+        error_body(self.code(), &self.to_string())
     }
+}
+
+fn error_body(code: &str, message: &str) -> serde_json::Value {
+    json!({"error": {"code": code, "message": message}})
+}
+
+/// A JSON error in the API's shape, for routes whose codes are their own (Slack's and
+/// Discord's webhooks: `invalid_signature`, `unavailable`, …).
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(error_body(code, message))).into_response()
 }
 
 impl IntoResponse for ApiError {

@@ -15,7 +15,6 @@ use super::adapter::stream::PATIENCE;
 use super::adapter::{DiscordApiError, Target, stream};
 use crate::escalations as desk_ops;
 use omnify_adapters::slack::escalation::{ThreadCommand, thread_command};
-use omnify_agent::escalation::DeskEvent;
 use omnify_core::{ConversationStore, Escalation, EscalationStore, MessageRole};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -87,26 +86,9 @@ pub async fn watch_desk(app: Arc<DiscordApp>) {
         return;
     }
     let mut events = app.state.desk.subscribe();
-    loop {
-        let event = match events.recv().await {
-            Ok(e) => e,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "the Discord experts channel missed desk events");
-                continue;
-            }
-            Err(_) => return,
-        };
-        let (escalation, note) = match event {
-            DeskEvent::Opened(e) => (e, None),
-            DeskEvent::Rerouted { escalation, reason } => (
-                escalation,
-                Some(format!("↪️ Re-routed (not claimed in time): {reason}")),
-            ),
-            DeskEvent::Paged { escalation, reason } => (
-                escalation,
-                Some(format!("📟 Nobody available, paging: {reason}")),
-            ),
-        };
+    while let Some((escalation, note)) =
+        desk_ops::next_for_experts_channel(&mut events, "Discord").await
+    {
         tokio::spawn(post_summary(app.clone(), channel.clone(), escalation, note));
     }
 }
@@ -221,12 +203,7 @@ pub async fn watch_user_messages(app: Arc<DiscordApp>) {
         return;
     }
     let mut relayed = crate::chat::relayed_messages();
-    loop {
-        let r = match relayed.recv().await {
-            Ok(r) => r,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(_) => return,
-        };
+    while let Some(r) = crate::chat::next_relayed(&mut relayed).await {
         let Some(thread) = thread_of(&app, &r.escalation_id).await else {
             continue;
         };

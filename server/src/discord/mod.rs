@@ -22,22 +22,21 @@ mod relay;
 
 pub use omnify_adapters::discord as adapter;
 
+use crate::api::error::error_response as error;
 use crate::chat::{self, Answer, ChatError, StoredTurn};
 use crate::state::AppState;
 use adapter::render::{self, Message};
 use adapter::signature::InteractionVerifier;
 use adapter::stream;
 use adapter::{DiscordApi, Target};
-use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use omnify_adapters::turn::ToolUse;
 use omnify_agent::UserRole;
 use omnify_core::{ChannelKind, ConversationStore, InboundMessage, InboundOutcome, OutboundEvent};
-use serde_json::json;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -123,15 +122,6 @@ pub async fn register_commands(settings: &crate::config::Settings) -> anyhow::Re
     let api = DiscordApi::new(&d.api_base_url, d.bot_token.expose(), &d.application_id)?;
     let commands = adapter::commands::commands();
     Ok(adapter::api::patiently(stream::PATIENCE, || api.register_commands(&commands)).await?)
-}
-
-/// A JSON error in the API's shape.
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
 }
 
 impl DiscordApp {

@@ -11,7 +11,6 @@ use crate::escalations::{self as desk_ops, DeskError};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use omnify_agent::escalation::DeskEvent;
 use omnify_core::{
     ConversationStore, Escalation, EscalationStatus, EscalationStore, Expert, MessageRole,
 };
@@ -24,26 +23,9 @@ pub const RETURNED: &str = "Returned to the bot without changes";
 /// Post each escalation the desk opens, re-routes or pages.
 pub async fn watch_desk(app: Arc<SlackApp>) {
     let mut events = app.state.desk.subscribe();
-    loop {
-        let event = match events.recv().await {
-            Ok(e) => e,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "the Slack experts channel missed desk events");
-                continue;
-            }
-            Err(_) => return,
-        };
-        let (escalation, note) = match event {
-            DeskEvent::Opened(e) => (e, None),
-            DeskEvent::Rerouted { escalation, reason } => (
-                escalation,
-                Some(format!("↪️ Re-routed (not claimed in time): {reason}")),
-            ),
-            DeskEvent::Paged { escalation, reason } => (
-                escalation,
-                Some(format!("📟 Nobody available, paging: {reason}")),
-            ),
-        };
+    while let Some((escalation, note)) =
+        desk_ops::next_for_experts_channel(&mut events, "Slack").await
+    {
         tokio::spawn(post_summary(app.clone(), escalation, note));
     }
 }
@@ -51,12 +33,7 @@ pub async fn watch_desk(app: Arc<SlackApp>) {
 /// User messages relayed to the expert → "*User:* …" in the escalation's thread.
 pub async fn watch_user_messages(app: Arc<SlackApp>) {
     let mut relayed = crate::chat::relayed_messages();
-    loop {
-        let r = match relayed.recv().await {
-            Ok(r) => r,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(_) => return,
-        };
+    while let Some(r) = crate::chat::next_relayed(&mut relayed).await {
         let Ok(Some(thread)) = app.state.store.slack_thread_of(&r.escalation_id).await else {
             continue;
         };

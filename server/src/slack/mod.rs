@@ -17,6 +17,7 @@ pub mod socket_mode;
 
 pub use omnify_adapters::slack as adapter;
 
+use crate::api::error::error_response as error;
 use crate::chat::{self, Answer};
 use crate::state::AppState;
 use adapter::{Accepted, Envelope, Incoming, SlackApi, Thread, ToolUse, render, signature, stream};
@@ -107,15 +108,6 @@ pub fn start(app: Arc<SlackApp>) -> Router {
         .route("/api/v1/experts/{id}/slack", put(experts::link))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(app)
-}
-
-/// A JSON error in the API's shape.
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
 }
 
 impl SlackApp {
@@ -300,17 +292,13 @@ impl SlackApp {
                 });
             }
         };
-        match stored {
-            Ok(Err(_)) | Err(_) => {
-                kept(stored, &event_id, tenant_id, text);
-                Accepted::redeliver()
-            }
-            Ok(Ok(_)) => match kept(stored, &event_id, tenant_id, text) {
-                Some(turn) => Accepted::work(async move {
-                    self.run_turn(&api, incoming.thread, turn).await;
-                }),
-                None => Accepted::nothing(),
-            },
+        let failed = !matches!(stored, Ok(Ok(_)));
+        match kept(stored, &event_id, tenant_id, text) {
+            Some(turn) => Accepted::work(async move {
+                self.run_turn(&api, incoming.thread, turn).await;
+            }),
+            None if failed => Accepted::redeliver(),
+            None => Accepted::nothing(),
         }
     }
 
