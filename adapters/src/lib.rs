@@ -2,4 +2,5 @@
 
 pub mod discord;
 pub mod slack;
+pub mod text;
 pub mod turn;

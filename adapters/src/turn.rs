@@ -18,6 +18,19 @@ pub struct ToolUse {
     pub summary: String,
 }
 
+/// A stored tool call, as the context line shows it.
+impl From<&omnify_core::ToolCallRecord> for ToolUse {
+    fn from(r: &omnify_core::ToolCallRecord) -> Self {
+        Self {
+            id: r.call_id.clone(),
+            name: r.name.clone(),
+            arguments: serde_json::from_str(&r.arguments).unwrap_or(Value::Null),
+            ok: Some(r.ok),
+            summary: r.result_summary.clone(),
+        }
+    }
+}
+
 impl ToolUse {
     /// Where the data came from, as far as the call says: platforms and dates.
     pub fn provenance(&self) -> String {

@@ -3,6 +3,7 @@
 //! Markdown tables as embeds (Discord does not draw tables), a "Sources" embed saying
 //! which tools ran and where their numbers came from, and buttons.
 
+use crate::text::{floor_boundary, split_long_line};
 use crate::turn::ToolUse;
 use serde_json::{Value, json};
 
@@ -153,36 +154,8 @@ fn cut_line(line: &str, max: usize) -> Vec<String> {
     if line.len() <= max {
         return vec![line.to_string()];
     }
-    let room = max - 4; // for the `**` closing and reopening bold
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    let mut word = String::new();
-    let mut in_code = false;
-    let flush = |current: &mut String, word: &mut String, pieces: &mut Vec<String>| {
-        if current.len() + word.len() > room && !current.is_empty() {
-            pieces.push(std::mem::take(current));
-        }
-        while word.len() > room {
-            let cut = floor_boundary(word, room);
-            let rest = word.split_off(cut);
-            pieces.push(std::mem::replace(word, rest));
-        }
-        current.push_str(word);
-        word.clear();
-    };
-    for c in line.chars() {
-        word.push(c);
-        if c == '`' {
-            in_code = !in_code;
-        }
-        if c == ' ' && !in_code {
-            flush(&mut current, &mut word, &mut pieces);
-        }
-    }
-    flush(&mut current, &mut word, &mut pieces);
-    if !current.is_empty() {
-        pieces.push(current);
-    }
+    // Room for the `**` that close and reopen bold across a cut.
+    let pieces = split_long_line(line, max - 4);
     // Carry bold across the cuts.
     let mut bold = false;
     pieces
@@ -210,14 +183,6 @@ fn bold_markers(s: &str) -> usize {
         .step_by(2)
         .map(|part| part.matches("**").count())
         .sum()
-}
-
-fn floor_boundary(s: &str, max: usize) -> usize {
-    let mut cut = max.min(s.len());
-    while cut > 0 && !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    cut
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -3,6 +3,7 @@
 //! and where their data came from, plain sections for failures and hand-offs, and
 //! confirm / cancel buttons for proposed actions.
 
+use crate::text::{floor_boundary, split_long_line};
 use serde_json::{Value, json};
 
 /// Slack refuses a section whose text is longer than 3000 characters.
@@ -110,47 +111,6 @@ pub fn split_sections(text: &str) -> Vec<String> {
     chunks
 }
 
-/// A single line cut at spaces outside `code spans`; a span longer than `max` is the
-/// only thing ever cut hard (at a character boundary).
-fn split_long_line(line: &str, max: usize) -> Vec<String> {
-    if line.len() <= max {
-        return vec![line.to_string()];
-    }
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    let mut in_code = false;
-    let mut word = String::new();
-    let flush_word = |current: &mut String, word: &mut String, pieces: &mut Vec<String>| {
-        if current.len() + word.len() > max && !current.is_empty() {
-            pieces.push(std::mem::take(current));
-        }
-        while word.len() > max {
-            let mut cut = max;
-            while !word.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            let rest = word.split_off(cut);
-            pieces.push(std::mem::replace(word, rest));
-        }
-        current.push_str(word);
-        word.clear();
-    };
-    for c in line.chars() {
-        word.push(c);
-        if c == '`' {
-            in_code = !in_code;
-        }
-        if c == ' ' && !in_code {
-            flush_word(&mut current, &mut word, &mut pieces);
-        }
-    }
-    flush_word(&mut current, &mut word, &mut pieces);
-    if !current.is_empty() {
-        pieces.push(current);
-    }
-    pieces
-}
-
 fn mrkdwn_section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
 }
@@ -199,14 +159,6 @@ pub fn context_block(tools: &[ToolUse]) -> Option<Value> {
     let mut text = format!("Tools: {}", used.join(", "));
     text.truncate(floor_boundary(&text, SECTION_LIMIT - 100));
     Some(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}))
-}
-
-fn floor_boundary(s: &str, max: usize) -> usize {
-    let mut cut = max.min(s.len());
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    cut
 }
 
 /// Markdown as mrkdwn sections, each under the limit.

@@ -261,18 +261,7 @@ impl DiscordApp {
                 conversation_id,
                 outcome,
             }) => {
-                let tools: Vec<ToolUse> = outcome
-                    .tool_calls
-                    .iter()
-                    .map(|r| ToolUse {
-                        id: r.call_id.clone(),
-                        name: r.name.clone(),
-                        arguments: serde_json::from_str(&r.arguments)
-                            .unwrap_or(serde_json::Value::Null),
-                        ok: Some(r.ok),
-                        summary: r.result_summary.clone(),
-                    })
-                    .collect();
+                let tools: Vec<ToolUse> = outcome.tool_calls.iter().map(ToolUse::from).collect();
                 let buttons = self.proposal_buttons(&conversation_id, &tools).await;
                 render::answer(&outcome.reply, &tools, &streamed.turn.handoffs, buttons)
             }

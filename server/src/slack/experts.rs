@@ -185,14 +185,8 @@ async fn build(app: &SlackApp, id: &str, note: Option<String>) -> anyhow::Result
     let tools = store
         .tool_calls(&e.conversation_id)
         .await?
-        .into_iter()
-        .map(|r| ToolUse {
-            arguments: serde_json::from_str(&r.arguments).unwrap_or_default(),
-            id: r.call_id,
-            name: r.name,
-            ok: Some(r.ok),
-            summary: r.result_summary,
-        })
+        .iter()
+        .map(ToolUse::from)
         .collect();
     let sla_due = chrono::DateTime::from_timestamp_micros(e.sla_due_at)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())

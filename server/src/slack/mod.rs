@@ -344,18 +344,7 @@ impl SlackApp {
                 outcome,
             }) => {
                 self.remember(&tenant_id, &thread);
-                let tools: Vec<ToolUse> = outcome
-                    .tool_calls
-                    .iter()
-                    .map(|r| ToolUse {
-                        id: r.call_id.clone(),
-                        name: r.name.clone(),
-                        arguments: serde_json::from_str(&r.arguments)
-                            .unwrap_or(serde_json::Value::Null),
-                        ok: Some(r.ok),
-                        summary: r.result_summary.clone(),
-                    })
-                    .collect();
+                let tools: Vec<ToolUse> = outcome.tool_calls.iter().map(ToolUse::from).collect();
                 let mut blocks = render::answer_blocks(&outcome.reply, &tools);
                 for notice in &streamed.turn.handoffs {
                     blocks.push(render::plain_section(notice));
