@@ -1,8 +1,8 @@
 //! The expert side of a hand-off: claiming, relaying both ways, handing back.
 //!
-//! Every surface (the expert API and console, later Slack) calls these, so the
-//! conversation's state, the messages stored and what the user sees stay the same
-//! whichever surface the expert uses.
+//! Every surface (the expert API and console, the Slack and Discord experts channels)
+//! calls these, so the conversation's state, the messages stored and what the user
+//! sees stay the same whichever surface the expert uses.
 
 use crate::state::AppState;
 use omnify_core::{
