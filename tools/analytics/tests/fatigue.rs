@@ -3,7 +3,8 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use omnify_analytics::fatigue::{
-    CreativeDay, CreativeSeries, FatigueSettings, FatigueStatus, assess, from_csv,
+    CreativeDay, CreativeSeries, FatigueSettings, FatigueStatus, FrequencyModel, assess,
+    assess_all, assess_with, from_csv,
 };
 use omnify_analytics::table::Table;
 
@@ -173,4 +174,63 @@ fn csv_rows_group_by_creative_and_errors_name_the_line() {
         err.to_string().contains("missing column `impressions`"),
         "{err}"
     );
+}
+
+/// `series` with a lifetime frequency rising `rise` a day and reaching `at` on `day`.
+fn with_frequency(
+    mut series: CreativeSeries,
+    day: NaiveDate,
+    at: f64,
+    rise: f64,
+) -> CreativeSeries {
+    for d in &mut series.days {
+        d.frequency = Some(at + rise * (d.date - day).num_days() as f64);
+    }
+    series
+}
+
+#[test]
+fn frequency_warns_before_ctr_moves_when_the_threshold_is_known() {
+    let end = day("2026-11-23");
+    // Flat CTR; frequency 2.85 today, rising 0.02 a day: 3.0 in 7.5 days.
+    let series = with_frequency(creative(end, 120, 5, |_| 1.0), end, 2.85, 0.02);
+    let known = FrequencyModel {
+        threshold_mean: 3.0,
+        threshold_sd: 0.02,
+        decline_days_mean: 5.0,
+        decline_days_sd: 0.5,
+        learned_from: 4,
+    };
+    let a = assess_with(&series, &FatigueSettings::default(), &known);
+    assert_eq!(a.status, FatigueStatus::Warning, "{a:?}");
+    // 7.5 days to the threshold, then 5 days of decline: day 12.5, so 13.
+    assert_eq!(a.days_left, Some(13), "{a:?}");
+    assert!(a.confidence > 0.9, "{a:?}");
+    let f = a.frequency.unwrap();
+    assert!((f.daily_rise - 0.02).abs() < 1e-9 && (f.lifetime_frequency - 2.85).abs() < 1e-9);
+    // With the industry prior (3.5 ± 0.75) the same creative is not warned.
+    let a = assess(&series, &FatigueSettings::default());
+    assert_eq!(a.status, FatigueStatus::Healthy, "{a:?}");
+    assert!(a.confidence < 0.5, "{a:?}");
+}
+
+#[test]
+fn the_account_learns_its_threshold_from_a_fatigued_creative() {
+    let end = day("2026-11-23");
+    let onset = end - Duration::days(30);
+    // Fatigued: its decline began at frequency 3.0.
+    let tired = with_frequency(
+        creative(end, 120, 7, decay(onset, 0.07, 0.45)),
+        onset,
+        3.0,
+        0.01,
+    );
+    let fresh = with_frequency(creative(end, 120, 8, |_| 1.0), end, 2.0, 0.01);
+    let found = assess_all(&[tired, fresh], &FatigueSettings::default());
+    assert_eq!(found[0].status, FatigueStatus::Fatigued);
+    let f = found[1].frequency.as_ref().unwrap();
+    assert_eq!(f.learned_from, 1, "{f:?}");
+    // The prior's 3.5 and the observed 3.0, weighted equally.
+    assert!((f.threshold_mean - 3.25).abs() < 0.03, "{f:?}");
+    assert_eq!(found[1].status, FatigueStatus::Healthy);
 }

@@ -3,7 +3,7 @@
 
 pub mod evaluate;
 
-pub use evaluate::{FatigueEvaluation, evaluate_on_brand};
+pub use evaluate::{FatigueEvaluation, evaluate_on_brand, evaluate_with_known_thresholds};
 
 use super::ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
 use crate::connections::ClientDirectory;

@@ -9,6 +9,7 @@
 //! single Meta number.
 
 pub mod ad_delivery;
+pub mod audience;
 mod draws;
 pub mod gohighlevel;
 pub mod google_ads;
@@ -27,6 +28,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 pub use ad_delivery::{Ad, AdAccount, AdCampaign, AdDay, AdGroup, Creative};
+pub use audience::AdAudience;
 pub use meta_ads::{MetaAd, MetaAdDay, MetaAdSet, MetaAdsAccount, MetaCampaign, MetaCreative};
 pub use shopify::{CustomerLifetimeTruth, ShopifyStore};
 pub use stripe::{StripeAccount, SubscriptionTruth};
@@ -124,15 +126,38 @@ impl Brand {
             ..GroundTruth::default()
         };
         let mut meta_rng = SplitMix64::for_stream(config.seed, "meta");
-        let meta = meta_ads::generate(&calendar, &mut meta_rng, &mut ground_truth);
+        // Audiences draw from streams of their own, so they move no other number.
+        let audience_rng =
+            |platform: &str| SplitMix64::for_stream(config.seed, &format!("{platform}/audience"));
+        let meta = meta_ads::generate(
+            &calendar,
+            &mut meta_rng,
+            &mut audience_rng(meta_ads::PLATFORM),
+            &mut ground_truth,
+        );
         let mut stripe_rng = SplitMix64::for_stream(config.seed, "stripe");
         let stripe = stripe::generate(&calendar, &mut stripe_rng, &mut ground_truth);
         let mut google_rng = SplitMix64::for_stream(config.seed, google_ads::PLATFORM);
-        let google_ads = google_ads::generate(&calendar, &mut google_rng, &mut ground_truth);
+        let google_ads = google_ads::generate(
+            &calendar,
+            &mut google_rng,
+            &mut audience_rng(google_ads::PLATFORM),
+            &mut ground_truth,
+        );
         let mut tiktok_rng = SplitMix64::for_stream(config.seed, tiktok::PLATFORM);
-        let tiktok = tiktok::generate(&calendar, &mut tiktok_rng, &mut ground_truth);
+        let tiktok = tiktok::generate(
+            &calendar,
+            &mut tiktok_rng,
+            &mut audience_rng(tiktok::PLATFORM),
+            &mut ground_truth,
+        );
         let mut linkedin_rng = SplitMix64::for_stream(config.seed, linkedin::PLATFORM);
-        let linkedin = linkedin::generate(&calendar, &mut linkedin_rng, &mut ground_truth);
+        let linkedin = linkedin::generate(
+            &calendar,
+            &mut linkedin_rng,
+            &mut audience_rng(linkedin::PLATFORM),
+            &mut ground_truth,
+        );
         let mut youtube_rng = SplitMix64::for_stream(config.seed, "youtube");
         let youtube = youtube::generate(&calendar, &mut youtube_rng);
         let mut brand = Self {
@@ -276,6 +301,9 @@ pub fn is_weekend(date: NaiveDate) -> bool {
 pub struct GroundTruth {
     pub response_curves: Vec<ResponseCurve>,
     pub fatigue: Vec<CreativeFatigue>,
+    /// Every ad's audience on the ad platforms (`audience.rs`).
+    #[serde(default)]
+    pub audiences: Vec<AdAudience>,
     pub anomalies: Vec<Anomaly>,
     /// Spend multiplier per weekday, Monday first.
     pub weekday_spend_factors: [f64; 7],
@@ -307,6 +335,8 @@ impl ResponseCurve {
 }
 
 /// A creative whose CTR decays from `onset`: factor = floor + (1 - floor) * e^(-decay * days).
+/// The onset is the day its lifetime frequency reaches `onset_frequency` (its audience
+/// is back-solved for that, `audience.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreativeFatigue {
     pub platform: String,
@@ -317,6 +347,12 @@ pub struct CreativeFatigue {
     pub onset: NaiveDate,
     pub daily_decay: f64,
     pub floor: f64,
+    /// Lifetime frequency (impressions per person reached) at which fatigue set in.
+    #[serde(default)]
+    pub onset_frequency: f64,
+    /// People the ad can reach.
+    #[serde(default)]
+    pub audience: f64,
 }
 
 impl CreativeFatigue {

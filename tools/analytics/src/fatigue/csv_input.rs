@@ -2,7 +2,11 @@
 //!
 //! Columns (case-insensitive): `date` (YYYY-MM-DD), `creative` (name or id),
 //! `impressions`, `clicks`; optional `conversions`, `spend`, `frequency`, `platform`.
-//! Rows of one creative may come in any order.
+//! `frequency` is the creative's **lifetime** frequency as of that day: its impressions
+//! from its first day through that one over the people reached in that time (Meta's
+//! or TikTok's `frequency` for that range), not the day's own frequency. Creatives of
+//! one `platform` are one account: the frequency at which its creatives fatigue is
+//! learned across them. Rows of one creative may come in any order.
 
 use super::{CreativeDay, CreativeSeries};
 use crate::table::{Table, TableError};

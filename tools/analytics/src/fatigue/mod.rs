@@ -7,11 +7,18 @@
 //! peak, and the fit's uncertainty gives the probability that it does so within the
 //! horizon: that probability is the confidence. A creative whose CTR merely wobbles
 //! (weekday swings, noise) has no significant decline and stays healthy.
+//!
+//! Where the platform reports frequency, it is the leading signal ([`frequency`]):
+//! the account's fatigued creatives show at which lifetime frequency its creatives
+//! start to decline, and a creative whose frequency is heading there is warned before
+//! its CTR moves; one already past it needs less evidence of a decline.
 
 mod csv_input;
 mod fit;
+pub mod frequency;
 
 pub use csv_input::from_csv;
+pub use frequency::{FrequencyModel, Observed};
 
 use chrono::{Duration, NaiveDate};
 use fit::{Point, fit_hinge, normal_cdf};
@@ -27,7 +34,9 @@ pub struct CreativeDay {
     pub conversions: Option<f64>,
     #[serde(default)]
     pub spend: Option<f64>,
-    /// Average times each person saw the ad that day, when the platform reports it.
+    /// Lifetime frequency as of this day, when the platform reports reach: the ad's
+    /// impressions from its first day through this one over the people it reached in
+    /// that time (Meta's `frequency` for that range; TikTok's likewise).
     #[serde(default)]
     pub frequency: Option<f64>,
 }
@@ -64,6 +73,12 @@ pub struct FatigueSettings {
     pub min_decline_t: f64,
     /// Least probability of crossing within the horizon for a warning.
     pub min_confidence: f64,
+    /// `min_decline_t` for a creative whose frequency is more likely than not past
+    /// the account's fatigue threshold: there a decline is expected, so less evidence
+    /// is asked for.
+    pub min_decline_t_past_threshold: f64,
+    /// Days of frequency the rise per day is fitted on.
+    pub frequency_days: usize,
 }
 
 impl Default for FatigueSettings {
@@ -78,6 +93,8 @@ impl Default for FatigueSettings {
             min_decline_days: 4,
             min_decline_t: 4.0,
             min_confidence: 0.5,
+            min_decline_t_past_threshold: 3.0,
+            frequency_days: 14,
         }
     }
 }
@@ -121,6 +138,26 @@ pub struct DecayTrend {
     pub days_declining: usize,
 }
 
+/// Where a creative's frequency stands against the account's fatigue threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrequencyOutlook {
+    /// Lifetime frequency on the last day.
+    pub lifetime_frequency: f64,
+    /// Its rise per day over the last `frequency_days`.
+    pub daily_rise: f64,
+    /// The account's learned threshold (mean, spread) and how many fatigued
+    /// creatives it was learned from (0: the industry prior).
+    pub threshold_mean: f64,
+    pub threshold_sd: f64,
+    pub learned_from: usize,
+    /// Probability this creative's threshold is already behind it.
+    pub share_past_threshold: f64,
+    /// Probability, from frequency alone, of crossing within the horizon.
+    pub crossing_probability: f64,
+    /// Median days to the crossing from frequency alone.
+    pub days_left: Option<f64>,
+}
+
 /// What we conclude about one creative as of its last day of data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FatigueAssessment {
@@ -146,6 +183,9 @@ pub struct FatigueAssessment {
     /// uncertainty. Fatigued: 1. Healthy: the same probability (low).
     pub confidence: f64,
     pub trend: Option<DecayTrend>,
+    /// Frequency's view, when the platform reports it.
+    #[serde(default)]
+    pub frequency: Option<FrequencyOutlook>,
     /// One sentence on why, for people.
     pub reason: String,
 }
@@ -160,6 +200,10 @@ fn daily(series: &CreativeSeries) -> Vec<CreativeDay> {
             Some(last) if last.date == day.date => {
                 last.impressions += day.impressions;
                 last.clicks += day.clicks;
+                last.frequency = match (last.frequency, day.frequency) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
             }
             _ => days.push(day),
         }
@@ -189,13 +233,121 @@ pub fn trailing_ctr(days: &[CreativeDay], window: i64) -> Vec<(NaiveDate, Option
     out
 }
 
-/// Assess every creative.
+/// Assess every creative; each platform's frequency threshold is learned from its own
+/// creatives ([`learn_threshold`]).
 pub fn assess_all(series: &[CreativeSeries], settings: &FatigueSettings) -> Vec<FatigueAssessment> {
-    series.iter().map(|s| assess(s, settings)).collect()
+    let mut models: Vec<(Option<String>, FrequencyModel)> = Vec::new();
+    for s in series {
+        if !models.iter().any(|(p, _)| *p == s.platform) {
+            let same: Vec<&CreativeSeries> =
+                series.iter().filter(|o| o.platform == s.platform).collect();
+            models.push((s.platform.clone(), learn_threshold(&same, settings)));
+        }
+    }
+    series
+        .iter()
+        .map(|s| {
+            let model = models
+                .iter()
+                .find(|(p, _)| *p == s.platform)
+                .map_or_else(FrequencyModel::prior, |(_, m)| *m);
+            assess_with(s, settings, &model)
+        })
+        .collect()
 }
 
-/// Assess one creative as of its last day of data.
+/// The account's frequency model: the prior updated with every creative that has
+/// fatigued and reports frequency ([`observe`]).
+pub fn learn_threshold(series: &[&CreativeSeries], settings: &FatigueSettings) -> FrequencyModel {
+    let observed: Vec<Observed> = series.iter().filter_map(|s| observe(s, settings)).collect();
+    FrequencyModel::learn(&observed)
+}
+
+/// For a creative whose 7-day CTR has fallen 20% below its peak: its lifetime frequency
+/// on the day its decline began (the hinge of a flat-then-decay fit around the
+/// crossing) and the days the decline takes to cost 20% at the fitted rate.
+pub fn observe(series: &CreativeSeries, settings: &FatigueSettings) -> Option<Observed> {
+    let days = daily(series);
+    let peaks = trailing_ctr(&days, settings.peak_days);
+    let (peak_date, peak_ctr) = peaks
+        .iter()
+        .filter_map(|(d, c)| c.map(|c| (*d, c)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let threshold = (1.0 - settings.drop) * peak_ctr;
+    let current = trailing_ctr(&days, settings.current_days);
+    let crossed = current
+        .iter()
+        .filter(|(d, _)| *d > peak_date)
+        .find(|(_, c)| c.is_some_and(|c| c <= threshold))
+        .map(|(d, _)| *d)?;
+    let start = crossed - Duration::days(35);
+    let window: Vec<CreativeDay> = days
+        .iter()
+        .filter(|d| d.date >= start && d.date <= crossed + Duration::days(3))
+        .cloned()
+        .collect();
+    let (fit, start) = hinge_fit(&window, start, settings)?;
+    if fit.slope >= 0.0 || fit.slope > -settings.min_decline_t * fit.slope_se {
+        return None;
+    }
+    let onset = start + Duration::days(fit.hinge.round() as i64);
+    let at_onset = days
+        .iter()
+        .rev()
+        .filter(|d| d.date <= onset)
+        .find_map(|d| d.frequency)?;
+    Some(Observed {
+        threshold: at_onset,
+        decline_days: ((1.0 - settings.drop).ln() / fit.slope).clamp(1.0, 30.0),
+    })
+}
+
+/// Assess one creative as of its last day of data, against the industry prior for
+/// frequency ([`assess_all`] learns it from the account instead).
 pub fn assess(series: &CreativeSeries, settings: &FatigueSettings) -> FatigueAssessment {
+    assess_with(series, settings, &FrequencyModel::prior())
+}
+
+/// The frequency outlook of `days` (sorted, merged) under `model`.
+fn frequency_outlook(
+    days: &[CreativeDay],
+    model: &FrequencyModel,
+    settings: &FatigueSettings,
+) -> Option<FrequencyOutlook> {
+    let last = days.last()?;
+    let now = last.frequency?;
+    let points: Vec<(f64, f64)> = days
+        .iter()
+        .rev()
+        .take(settings.frequency_days)
+        .filter_map(|d| {
+            d.frequency
+                .map(|f| ((d.date - last.date).num_days() as f64, f))
+        })
+        .collect();
+    let rise = frequency::slope(&points)?;
+    // A decline that began more than `min_decline_days` ago would show by now.
+    let floor = now - rise.max(0.0) * settings.min_decline_days as f64;
+    let projection = frequency::project(model, now, rise, floor, settings.horizon_days as f64);
+    Some(FrequencyOutlook {
+        lifetime_frequency: now,
+        daily_rise: rise,
+        threshold_mean: model.threshold_mean,
+        threshold_sd: model.threshold_sd,
+        learned_from: model.learned_from,
+        share_past_threshold: model.share_fatigued_by(now),
+        crossing_probability: projection.map_or(0.0, |p| p.probability),
+        days_left: projection.map(|p| p.days_left),
+    })
+}
+
+/// Assess one creative as of its last day of data, with this account's frequency
+/// model.
+pub fn assess_with(
+    series: &CreativeSeries,
+    settings: &FatigueSettings,
+    model: &FrequencyModel,
+) -> FatigueAssessment {
     let days = daily(series);
     let as_of = days.last().map_or(NaiveDate::MIN, |d| d.date);
     let mut out = FatigueAssessment {
@@ -211,6 +363,7 @@ pub fn assess(series: &CreativeSeries, settings: &FatigueSettings) -> FatigueAss
         days_left: None,
         confidence: 0.0,
         trend: None,
+        frequency: None,
         reason: String::new(),
     };
     let delivering = days.iter().filter(|d| d.impressions > 0.0).count();
@@ -268,17 +421,24 @@ pub fn assess(series: &CreativeSeries, settings: &FatigueSettings) -> FatigueAss
         return out;
     }
     out.status = FatigueStatus::Healthy;
-    let Some((fit, _)) = fitted else {
-        out.reason = "CTR holds near its peak".to_owned();
+    out.frequency = frequency_outlook(&days, model, settings);
+    // Past the likely threshold a decline is expected: ask for less evidence of one.
+    let min_t = match &out.frequency {
+        Some(f) if f.share_past_threshold >= 0.5 => settings.min_decline_t_past_threshold,
+        _ => settings.min_decline_t,
+    };
+    let significant = fitted.as_ref().is_some_and(|(fit, _)| {
+        fit.slope < 0.0
+            && fit.slope <= -min_t * fit.slope_se
+            && fit.days_declining >= settings.min_decline_days
+    });
+    let Some((fit, _)) = fitted.filter(|_| significant) else {
+        out.reason = "no significant decline in CTR".to_owned();
+        if let Some(f) = out.frequency.clone() {
+            frequency_warning(&mut out, settings, f);
+        }
         return out;
     };
-    let significant = fit.slope < 0.0
-        && fit.slope <= -settings.min_decline_t * fit.slope_se
-        && fit.days_declining >= settings.min_decline_days;
-    if !significant {
-        out.reason = "no significant decline in CTR".to_owned();
-        return out;
-    }
     // Days until the projected log CTR reaches the threshold, and the probability it
     // does so within the horizon given the uncertainty of the level and the slope.
     let now = fit.at(fit.last_t);
@@ -317,6 +477,37 @@ pub fn assess(series: &CreativeSeries, settings: &FatigueSettings) -> FatigueAss
     out
 }
 
+/// A warning from frequency alone, when CTR shows no decline yet.
+fn frequency_warning(out: &mut FatigueAssessment, settings: &FatigueSettings, f: FrequencyOutlook) {
+    out.confidence = f.crossing_probability;
+    out.reason = format!(
+        "no significant decline in CTR; lifetime frequency {:.2} is rising {:.3} a day towards {:.1}, where this account's creatives start to fatigue",
+        f.lifetime_frequency, f.daily_rise, f.threshold_mean
+    );
+    let Some(days) = f.days_left else {
+        return;
+    };
+    let days_left = days.ceil() as i64;
+    if days_left <= settings.horizon_days && f.crossing_probability >= settings.min_confidence {
+        let predicted = out.as_of + Duration::days(days_left);
+        out.status = FatigueStatus::Warning;
+        out.predicted_date = Some(predicted);
+        out.days_left = Some(days_left);
+        out.reason = format!(
+            "lifetime frequency {:.2} is rising {:.3} a day; this account's creatives start to fatigue around {:.1} (learned from {}), so CTR should cross {:.2}% around {predicted}",
+            f.lifetime_frequency,
+            f.daily_rise,
+            f.threshold_mean,
+            if f.learned_from == 0 {
+                "the industry prior".to_owned()
+            } else {
+                format!("{} fatigued creatives", f.learned_from)
+            },
+            out.threshold_ctr * 100.0
+        );
+    }
+}
+
 /// The hinge fit over the last `fit_days`, with the date its day 0 stands for.
 fn fit_recent(
     days: &[CreativeDay],
@@ -324,6 +515,16 @@ fn fit_recent(
     settings: &FatigueSettings,
 ) -> Option<(fit::HingeFit, NaiveDate)> {
     let start = as_of - Duration::days(settings.fit_days - 1);
+    let recent: Vec<CreativeDay> = days.iter().filter(|d| d.date >= start).cloned().collect();
+    hinge_fit(&recent, start, settings)
+}
+
+/// The hinge fit of `days` (on or after `start`), with the date its day 0 stands for.
+fn hinge_fit(
+    days: &[CreativeDay],
+    start: NaiveDate,
+    settings: &FatigueSettings,
+) -> Option<(fit::HingeFit, NaiveDate)> {
     let recent: Vec<&CreativeDay> = days
         .iter()
         .filter(|d| d.date >= start && d.impressions > 0.0)

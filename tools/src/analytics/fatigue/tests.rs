@@ -11,12 +11,69 @@ fn analytics_fatigue_prediction_on_the_seeded_brand() {
     eprintln!("{}", serde_json::to_string_pretty(&eval).unwrap());
     assert_eq!(eval.fatiguing, 18);
     // Measured: 2 of 90 steady creatives ever flagged (2.2%), 17 of 18 fatiguing ones
-    // warned at least a day ahead, all flagged by the crossing week, 1 of 18 warned
-    // 7-14 days ahead (onset to crossing is only 5-11 days in this brand).
-    assert!(eval.false_alarm_share <= 0.05, "{eval:?}");
-    assert!(eval.warned_ahead >= 0.85, "{eval:?}");
+    // warned at least a day ahead, all flagged by the crossing week, 2 of 18 warned
+    // 7-14 days ahead (1 of 15 with frequency, 1 of 3 without). Each creative's own
+    // threshold is unknown until it fatigues; see the known-threshold diagnostic.
+    assert!(eval.false_alarm_share <= 0.04, "{eval:?}");
+    assert!(eval.warned_ahead >= 0.9, "{eval:?}");
     assert!(eval.flagged_by_one_week_after >= 0.95, "{eval:?}");
-    assert!(eval.warned_7_to_14 >= 0.05, "{eval:?}");
+    assert!(eval.warned_7_to_14 >= 0.1, "{eval:?}");
+    let with = &eval.by_signal[0];
+    assert!(with.frequency && with.fatiguing == 15, "{eval:?}");
+    assert!(with.false_alarm_share <= 0.04, "{eval:?}");
+    // Each platform with frequency learns its threshold from its fatigued creatives.
+    for m in eval.learned.iter().filter(|m| m.platform == "meta") {
+        assert_eq!(m.model.learned_from, 3, "{m:?}");
+    }
+}
+
+/// Diagnostic printout: the same replay with each creative's planted threshold known.
+#[test]
+fn analytics_fatigue_with_known_thresholds() {
+    let eval = evaluate_with_known_thresholds(&[42, 7, 2026], &FatigueSettings::default());
+    eprintln!(
+        "known thresholds: {}",
+        serde_json::to_string_pretty(&eval.by_signal).unwrap()
+    );
+    eprintln!("lead times {:?}", eval.lead_times);
+    // Measured: all 15 creatives with frequency warned 7-14 days ahead, 1 of 57 steady
+    // ones flagged. The planted mechanism is a real leading signal.
+    let with = &eval.by_signal[0];
+    assert!(with.warned_7_to_14 >= 0.9, "{eval:?}");
+    assert!(with.false_alarm_share <= 0.04, "{eval:?}");
+}
+
+/// The account learns each fatigued creative's threshold from its rows alone, close
+/// to what was planted.
+#[test]
+fn analytics_fatigue_threshold_learned_from_rows_matches_the_planted_one() {
+    use crate::sandbox::brand::{Brand, BrandConfig};
+    use omnify_analytics::fatigue::observe;
+    let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let settings = FatigueSettings::default();
+    for seed in [42, 7, 2026] {
+        let brand = Brand::generate(BrandConfig::new(seed, end));
+        let creatives = evaluate::brand_creatives(&brand);
+        for f in &brand.ground_truth.fatigue {
+            let series = &creatives[&(f.platform.clone(), f.ad_id.clone())];
+            let observed = observe(series, &settings);
+            if !evaluate::WITH_FREQUENCY.contains(&f.platform.as_str()) {
+                assert!(observed.is_none(), "{}", f.creative_name);
+                continue;
+            }
+            let observed = observed.unwrap();
+            eprintln!(
+                "seed {seed} {}: planted {:.2}, learned {:.2}",
+                f.creative_name, f.onset_frequency, observed.threshold
+            );
+            assert!(
+                (observed.threshold - f.onset_frequency).abs() < 0.15,
+                "{}: {observed:?} vs {}",
+                f.creative_name,
+                f.onset_frequency
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -63,4 +120,27 @@ async fn analytics_predict_creative_fatigue_through_the_meta_emulator() {
         .unwrap_err();
     assert!(matches!(err, omnify_core::ToolError::BadArguments(_)));
     sandbox.shutdown().await;
+}
+
+/// Printout of the trade-off behind `min_decline_t_past_threshold` (4.0 = off).
+#[test]
+fn analytics_fatigue_past_threshold_tradeoff() {
+    for t in [4.0, 3.5, 3.0, 2.5] {
+        let settings = FatigueSettings {
+            min_decline_t_past_threshold: t,
+            ..FatigueSettings::default()
+        };
+        let eval = evaluate_on_brand(&[42, 7, 2026], &settings);
+        for s in &eval.by_signal {
+            eprintln!(
+                "t_past {t}: frequency {}: 7-14 {:.3}, ahead {:.3}, by T+7 {:.3}, false alarms {:.3}",
+                s.frequency,
+                s.warned_7_to_14,
+                s.warned_ahead,
+                s.flagged_by_one_week_after,
+                s.false_alarm_share
+            );
+        }
+        eprintln!("t_past {t}: leads {:?}", eval.lead_times);
+    }
 }

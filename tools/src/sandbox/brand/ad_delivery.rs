@@ -6,6 +6,7 @@
 //! Money is integer cents so each emulator can print its own format (micros, decimal
 //! strings) exactly and tests can compare sums to the cent.
 
+use super::audience::{self, Delivery};
 use super::weekday_spend_factor;
 use super::{Calendar, CreativeFatigue, GroundTruth, ResponseCurve, is_weekend};
 use crate::sandbox::prng::SplitMix64;
@@ -106,6 +107,15 @@ pub struct AdDay {
     pub conversion_value_minor: i64,
     /// Video views (2 s on TikTok, 30 s on YouTube); zero for non-video ads.
     pub video_views: u64,
+    /// Daily unique reach (`audience.rs`). Planted on every platform, since audiences
+    /// saturate everywhere; only emulators whose real API reports reach show it
+    /// (TikTok's `reach`/`frequency`; not Google Ads' search/video rows or LinkedIn's
+    /// daily creative analytics).
+    #[serde(default)]
+    pub reach: u64,
+    /// Unique people reached from the ad's first day through this one.
+    #[serde(default)]
+    pub lifetime_reach: u64,
 }
 
 pub(crate) struct CampaignPlan {
@@ -177,10 +187,12 @@ struct LiveAd {
 }
 
 /// Builds the account and its daily delivery, recording curves and fatigue in `truth`.
+/// Audiences and reach come from `audience_rng` only, so they move no other number.
 pub(crate) fn simulate(
     plan: &AccountPlan,
     calendar: &Calendar,
     rng: &mut SplitMix64,
+    audience_rng: &mut SplitMix64,
     truth: &mut GroundTruth,
 ) -> AdAccount {
     let first_curve = truth.response_curves.len();
@@ -229,9 +241,35 @@ pub(crate) fn simulate(
                     conversion_value_minor: (conversions as f64 * order_value * 100.0).round()
                         as i64,
                     video_views,
+                    reach: 0,
+                    lifetime_reach: 0,
                 });
             }
         }
+    }
+    let rows: Vec<(&str, Delivery)> = days
+        .iter()
+        .map(|d| {
+            let delivery = Delivery {
+                date: d.date,
+                impressions: d.impressions,
+                repeat: audience_rng.uniform(1.1, 1.6),
+            };
+            (d.ad_id.as_str(), delivery)
+        })
+        .collect();
+    let ads: Vec<String> = live_ads.iter().map(|a| a.ad_id.clone()).collect();
+    let reach = audience::plant(
+        plan.platform,
+        &ads,
+        &rows,
+        &mut truth.fatigue,
+        &mut truth.audiences,
+        audience_rng,
+    );
+    for (day, reach) in days.iter_mut().zip(reach) {
+        day.reach = reach.daily;
+        day.lifetime_reach = reach.lifetime;
     }
     AdAccount {
         account_id: plan.account_id.to_owned(),
@@ -294,6 +332,8 @@ fn build_structure(
                     onset: calendar.days_before_end(f.onset_days_before_end),
                     daily_decay: f.daily_decay,
                     floor: f.floor,
+                    onset_frequency: 0.0,
+                    audience: 0.0,
                 });
                 truth.fatigue.extend(fatigue.clone());
                 live_ads.push(LiveAd {

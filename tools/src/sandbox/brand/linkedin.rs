@@ -78,6 +78,7 @@ const PLANS: &[CampaignPlan] = &[
 pub(super) fn generate(
     calendar: &Calendar,
     rng: &mut SplitMix64,
+    audience_rng: &mut SplitMix64,
     truth: &mut GroundTruth,
 ) -> AdAccount {
     let plan = AccountPlan {
@@ -94,5 +95,5 @@ pub(super) fn generate(
             creative: 712_300_000,
         },
     };
-    simulate(&plan, calendar, rng, truth)
+    simulate(&plan, calendar, rng, audience_rng, truth)
 }

@@ -4,6 +4,7 @@
 //! Money is kept in integer cents so the emulator can print Meta's decimal strings
 //! exactly and tests can compare sums to the cent.
 
+use super::audience::{self, Delivery};
 use super::{
     Anomaly, AnomalyKind, Calendar, CreativeFatigue, GroundTruth, ResponseCurve, is_weekend,
     weekday_spend_factor,
@@ -99,8 +100,13 @@ pub struct MetaAdDay {
     pub ad_id: String,
     pub spend_minor: i64,
     pub impressions: u64,
-    /// Daily unique reach; not additive across days, like the real thing.
+    /// Daily unique reach; not additive across days, like the real thing
+    /// (`audience.rs` has the saturation model).
     pub reach: u64,
+    /// Unique people reached from the ad's first day through this one (what Meta
+    /// reports as `reach` for that range).
+    #[serde(default)]
+    pub lifetime_reach: u64,
     /// All clicks (Meta's `clicks`).
     pub clicks: u64,
     pub link_clicks: u64,
@@ -422,9 +428,11 @@ struct LiveAd {
     fatigue: Option<CreativeFatigue>,
 }
 
+/// `audience_rng` is a stream of its own, so planting audiences moves no other number.
 pub(super) fn generate(
     calendar: &Calendar,
     rng: &mut SplitMix64,
+    audience_rng: &mut SplitMix64,
     truth: &mut GroundTruth,
 ) -> MetaAdsAccount {
     let (campaigns, live_ads) = build_structure(calendar, rng, truth);
@@ -439,6 +447,7 @@ pub(super) fn generate(
     });
 
     let mut days = Vec::new();
+    let mut repeats = Vec::new();
     for date in calendar.days() {
         for (index, campaign) in campaigns.iter().enumerate() {
             if date < campaign.starts_on {
@@ -472,7 +481,8 @@ pub(super) fn generate(
                 let purchases = rng.round_count(expected_purchases);
                 let carts_per_purchase = 3.1 * rng.noise(0.2);
                 let add_to_carts = rng.round_count(purchases as f64 * carts_per_purchase);
-                let reach = (impressions as f64 / rng.uniform(1.1, 1.6)).round() as u64;
+                // The day's repeat factor: how often a returning viewer sees the ad.
+                repeats.push(rng.uniform(1.1, 1.6));
                 days.push(MetaAdDay {
                     date,
                     campaign_id: campaign.id.clone(),
@@ -480,7 +490,8 @@ pub(super) fn generate(
                     ad_id: ad.ad_id.clone(),
                     spend_minor: (spend * 100.0).round() as i64,
                     impressions,
-                    reach,
+                    reach: 0,
+                    lifetime_reach: 0,
                     clicks,
                     link_clicks,
                     landing_page_views,
@@ -490,6 +501,32 @@ pub(super) fn generate(
                 });
             }
         }
+    }
+
+    let rows: Vec<(&str, Delivery)> = days
+        .iter()
+        .zip(&repeats)
+        .map(|(d, repeat)| {
+            let delivery = Delivery {
+                date: d.date,
+                impressions: d.impressions,
+                repeat: *repeat,
+            };
+            (d.ad_id.as_str(), delivery)
+        })
+        .collect();
+    let ads: Vec<String> = live_ads.iter().map(|a| a.ad_id.clone()).collect();
+    let reach = audience::plant(
+        PLATFORM,
+        &ads,
+        &rows,
+        &mut truth.fatigue,
+        &mut truth.audiences,
+        audience_rng,
+    );
+    for (day, reach) in days.iter_mut().zip(reach) {
+        day.reach = reach.daily;
+        day.lifetime_reach = reach.lifetime;
     }
 
     MetaAdsAccount {
@@ -548,6 +585,8 @@ fn build_structure(
                     onset: calendar.days_before_end(f.onset_days_before_end),
                     daily_decay: f.daily_decay,
                     floor: f.floor,
+                    onset_frequency: 0.0,
+                    audience: 0.0,
                 });
                 truth.fatigue.extend(fatigue.clone());
                 live_ads.push(LiveAd {

@@ -132,6 +132,7 @@ const PLANS: &[CampaignPlan] = &[
 pub(super) fn generate(
     calendar: &Calendar,
     rng: &mut SplitMix64,
+    audience_rng: &mut SplitMix64,
     truth: &mut GroundTruth,
 ) -> AdAccount {
     let plan = AccountPlan {
@@ -148,5 +149,5 @@ pub(super) fn generate(
             creative: 7_300_000_000_000_000,
         },
     };
-    simulate(&plan, calendar, rng, truth)
+    simulate(&plan, calendar, rng, audience_rng, truth)
 }

@@ -20,6 +20,8 @@ const METRICS: &[&str] = &[
     "complete_payment",
     "total_complete_payment_rate",
     "video_play_actions",
+    "reach",
+    "frequency",
     "currency",
     "campaign_id",
     "campaign_name",
@@ -57,6 +59,7 @@ struct Totals {
     conversions: u64,
     value_cents: i64,
     video_views: u64,
+    reach: u64,
 }
 
 fn key_of<'a>(day: &'a AdDay, dimension: &str, advertiser_id: &'a str) -> &'a str {
@@ -125,6 +128,8 @@ pub(crate) fn rows(
         t.conversions += day.conversions;
         t.value_cents += day.conversion_value_minor;
         t.video_views += day.video_views;
+        // Summed daily reach overstates unique reach over several days; exact for one.
+        t.reach += day.reach;
     }
     Ok(grouped
         .into_iter()
@@ -190,6 +195,8 @@ fn render_metrics(
             "cost_per_conversion" => ratio(spend, t.conversions as f64, 1.0),
             "total_complete_payment_rate" => json!(from_cents(t.value_cents).to_string()),
             "video_play_actions" => json!(t.video_views.to_string()),
+            "reach" => json!(t.reach.to_string()),
+            "frequency" => ratio(t.impressions as f64, t.reach as f64, 1.0),
             "currency" => json!(account.currency),
             "campaign_id" if !finer_than(1) => json!(sample.campaign_id),
             "campaign_name" if !finer_than(1) => json!(campaign.map(|c| c.name.as_str())),
@@ -201,4 +208,38 @@ fn render_metrics(
         out.insert(metric.clone(), value);
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::sandbox::brand::{Brand, BrandConfig};
+
+    #[test]
+    fn ad_days_report_reach_and_frequency_as_strings() {
+        let end = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let brand = Brand::generate(BrandConfig::new(42, end));
+        let params: BTreeMap<String, String> = [
+            ("report_type", "BASIC"),
+            ("data_level", "AUCTION_AD"),
+            ("dimensions", r#"["ad_id","stat_time_day"]"#),
+            ("metrics", r#"["impressions","reach","frequency"]"#),
+            ("start_date", "2026-11-23"),
+            ("end_date", "2026-11-23"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let rows = rows(&brand.tiktok, &params).unwrap();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let m = &row["metrics"];
+            let number = |k: &str| m[k].as_str().unwrap().parse::<f64>().unwrap();
+            assert!(number("reach") > 0.0 && number("reach") <= number("impressions"));
+            assert!(number("frequency") >= 1.0, "{row}");
+            let ratio = number("impressions") / number("reach");
+            assert!((number("frequency") - ratio).abs() < 0.006, "{row}");
+        }
+    }
 }
