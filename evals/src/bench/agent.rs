@@ -104,7 +104,7 @@ pub async fn run(args: &Args, cx: &RunContext) -> Result<String> {
         }
     }
     let table = results_table(&rows);
-    let verdicts = verdicts(&rows);
+    let verdicts = verdicts(&rows, cx.cores);
     println!("{table}\n{verdicts}");
     Ok(section(args, cx, &table, &verdicts, skipped.as_deref()))
 }
@@ -337,7 +337,7 @@ fn find(rows: &[Row], target: Target, concurrency: usize) -> Option<&Row> {
 }
 
 /// The three targets, judged from the rows when both sides were measured.
-fn verdicts(rows: &[Row]) -> String {
+fn verdicts(rows: &[Row], cores: usize) -> String {
     let met = super::report::met;
     let mut v = String::new();
     let omnify16 = find(rows, Target::Omnify, 16);
@@ -365,6 +365,17 @@ fn verdicts(rows: &[Row]) -> String {
                 v,
                 "- CPU per turn at concurrency 16: Omnify {:.3} ms vs the SDK's {:.3} ms ({cpu:.1}× less).",
                 o.server_cpu_ms_per_turn, s.server_cpu_ms_per_turn
+            );
+            // What 30× would take on this machine: every turn's CPU (server, scripted
+            // model and clients) must fit the cores' time at 30× the peer's rate.
+            let wanted = 30.0 * s.turns_per_s;
+            let budget_ms = cores as f64 * 1000.0 / wanted;
+            let _ = writeln!(
+                v,
+                "- What 30× would take here: {wanted:.0} turns/s on {cores} cores leaves {budget_ms:.3} ms of CPU per turn for everything on the machine; the load generator and scripted model alone took {:.3} ms, leaving {:.3} ms for the server, which took {:.3} ms.",
+                o.bench_cpu_ms_per_turn,
+                (budget_ms - o.bench_cpu_ms_per_turn).max(0.0),
+                o.server_cpu_ms_per_turn
             );
         }
         _ => v.push_str(

@@ -204,27 +204,30 @@ impl Agent {
         }
 
         let connected: HashSet<String> = tenant.connected_platforms.iter().cloned().collect();
-        let tools = self.tools.available(&connected, input.role);
-        let specs = ToolRegistry::specs(&tools);
-        let by_name: HashMap<String, Arc<dyn Tool>> =
-            tools.iter().map(|t| (t.spec().name, t.clone())).collect();
-        let tool_lines: Vec<String> = specs
-            .iter()
-            .map(|s| format!("{}: {}", s.name, first_sentence(&s.description)))
-            .collect();
+        let offer = self.tools.offer(&connected, input.role);
         let system = self
             .prompts
-            .system(&tenant, input.today, &tool_lines)
+            .system(&tenant, input.today, &offer.lines)
             .map_err(|e| TurnError::Prompt(e.to_string()))?;
         let past = history::to_chat(&stored, &calls);
 
         // Everything that must always be sent: the system prompt, tool schemas and the
         // room the answer needs. History gets what is left.
         let fixed = self.tokens.repeated_text(&system)
-            + self.tokens.tools(&specs)
+            + *offer
+                .schema_tokens
+                .get_or_init(|| self.tokens.tools(&offer.specs))
             + self.limits.max_output_tokens as usize;
         let mut history_budget = self.model.context_window().saturating_sub(fixed);
-        let mut messages = self.assemble(&system, past.clone(), history_budget);
+        // One request for the whole turn: each step appends its tool calls and results.
+        let mut request = ChatRequest {
+            messages: self.assemble(&system, past.clone(), history_budget),
+            tools: offer.specs.clone(),
+            max_output_tokens: Some(self.limits.max_output_tokens),
+            temperature: None,
+        };
+        // Where this turn's own messages start in `request.messages`.
+        let mut turn_start = request.messages.len();
 
         let reply_id = uuid::Uuid::new_v4().to_string();
         let ctx = ToolContext {
@@ -245,7 +248,6 @@ impl Agent {
                 text: t.to_string(),
             })
         };
-        let mut turn_messages: Vec<ChatMessage> = Vec::new();
 
         let reply = loop {
             if steps >= self.limits.max_steps {
@@ -256,14 +258,6 @@ impl Agent {
                     .bounded_reply(&records, format!("{} tokens", self.limits.max_total_tokens));
             }
             steps += 1;
-            let mut all = messages.clone();
-            all.extend(turn_messages.iter().cloned());
-            let request = ChatRequest {
-                messages: all,
-                tools: specs.clone(),
-                max_output_tokens: Some(self.limits.max_output_tokens),
-                temperature: None,
-            };
             let started = Instant::now();
             let result = self
                 .model
@@ -284,7 +278,10 @@ impl Agent {
                     );
                     trimmed_for_context = true;
                     history_budget /= 2;
-                    messages = self.assemble(&system, past.clone(), history_budget);
+                    let this_turn = request.messages.split_off(turn_start);
+                    request.messages = self.assemble(&system, past.clone(), history_budget);
+                    turn_start = request.messages.len();
+                    request.messages.extend(this_turn);
                     steps -= 1;
                     continue;
                 }
@@ -303,14 +300,14 @@ impl Agent {
             if response.tool_calls.is_empty() {
                 break response.text;
             }
-            turn_messages.push(ChatMessage::assistant_tool_calls(
+            request.messages.push(ChatMessage::assistant_tool_calls(
                 &response.text,
                 response.tool_calls.clone(),
             ));
             let step = self
-                .run_tools(&ctx, &by_name, &response.tool_calls, &reply_id, &emit)
+                .run_tools(&ctx, &offer.by_name, &response.tool_calls, &reply_id, &emit)
                 .await;
-            turn_messages.extend(step.messages);
+            request.messages.extend(step.messages);
             records.extend(step.records);
         };
 
@@ -643,10 +640,6 @@ impl Agent {
         text.push_str("\nTry a narrower question, or ask for a person if you need more.");
         text
     }
-}
-
-fn first_sentence(s: &str) -> &str {
-    s.split_once(". ").map(|(a, _)| a).unwrap_or(s)
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub use escalation::{
 pub use knowledge::{Chunk, EmbeddedChunk, Embedder, KnowledgeError, VectorHit, VectorIndex};
 pub use model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, DeltaSink, ModelError, ModelErrorKind, Role,
-    ToolCallRequest, ToolSpec, Usage,
+    ToolCallRequest, ToolSpec, ToolSpecs, Usage,
 };
 pub use secret::Secret;
 pub use store::{ConversationStore, InboundOutcome, StoreError, StoredChart};

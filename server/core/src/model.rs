@@ -1,7 +1,10 @@
 //! The seam between the turn loop and a language model.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,10 +83,76 @@ pub struct ToolSpec {
     pub keywords: Vec<String>,
 }
 
+/// The tools offered in a request. A tenant's tool set is built once and shared by every
+/// step of every turn that offers it: cloning is a reference count, and the wire form of
+/// the schemas is serialised once, not per request (schemas are most of a request).
+#[derive(Clone, Default)]
+pub struct ToolSpecs(Arc<SpecsInner>);
+
+#[derive(Default)]
+struct SpecsInner {
+    specs: Vec<ToolSpec>,
+    /// The schemas as a provider sends them, built by the provider on first use.
+    wire: OnceLock<Box<RawValue>>,
+}
+
+impl ToolSpecs {
+    pub fn new(specs: Vec<ToolSpec>) -> Self {
+        Self(Arc::new(SpecsInner {
+            specs,
+            wire: OnceLock::new(),
+        }))
+    }
+
+    /// The specs in a provider's wire format, built with `build` the first time and
+    /// remembered. One provider format per set: every provider we speak takes OpenAI's
+    /// `tools` array, so the first builder's form is the one kept.
+    pub fn wire(&self, build: impl FnOnce(&[ToolSpec]) -> Box<RawValue>) -> &RawValue {
+        self.0.wire.get_or_init(|| build(&self.0.specs))
+    }
+}
+
+impl Deref for ToolSpecs {
+    type Target = [ToolSpec];
+    fn deref(&self) -> &[ToolSpec] {
+        &self.0.specs
+    }
+}
+
+impl From<Vec<ToolSpec>> for ToolSpecs {
+    fn from(specs: Vec<ToolSpec>) -> Self {
+        Self::new(specs)
+    }
+}
+
+impl std::fmt::Debug for ToolSpecs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for ToolSpecs {
+    fn eq(&self, other: &Self) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Serialize for ToolSpecs {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.specs.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolSpecs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<ToolSpec>::deserialize(deserializer).map(Self::new)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
     pub messages: Vec<ChatMessage>,
-    pub tools: Vec<ToolSpec>,
+    pub tools: ToolSpecs,
     pub max_output_tokens: Option<u32>,
     pub temperature: Option<f32>,
 }

@@ -74,7 +74,7 @@ mod tests {
     fn request() -> ChatRequest {
         ChatRequest {
             messages: vec![ChatMessage::user("hi")],
-            tools: vec![],
+            tools: Default::default(),
             max_output_tokens: None,
             temperature: None,
         }

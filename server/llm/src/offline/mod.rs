@@ -190,7 +190,7 @@ mod tests {
     fn request(messages: Vec<ChatMessage>) -> ChatRequest {
         ChatRequest {
             messages,
-            tools: spec_tools(),
+            tools: spec_tools().into(),
             max_output_tokens: None,
             temperature: None,
         }

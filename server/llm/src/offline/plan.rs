@@ -153,7 +153,7 @@ mod tests {
     fn request(messages: Vec<ChatMessage>) -> ChatRequest {
         ChatRequest {
             messages,
-            tools: spec_tools(),
+            tools: spec_tools().into(),
             max_output_tokens: None,
             temperature: None,
         }
@@ -455,7 +455,7 @@ mod tests {
     fn follow_up_without_history_is_planned_fresh() {
         let only_perf = ChatRequest {
             messages: vec![ChatMessage::user("and for TikTok last week?")],
-            tools: vec![performance_tool()],
+            tools: vec![performance_tool()].into(),
             max_output_tokens: None,
             temperature: None,
         };

@@ -1,12 +1,12 @@
 //! Any OpenAI-compatible chat-completions endpoint, streamed.
 
 mod classify;
-mod convert;
 pub mod retry;
+mod wire;
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
-use async_openai::types::chat::{ChatCompletionStreamOptions, CreateChatCompletionRequest};
+use async_openai::types::chat::CreateChatCompletionStreamResponse;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use omnify_core::{
@@ -54,24 +54,6 @@ impl OpenAiModel {
         let client = Client::with_config(config).with_http_service(transport);
         Ok(Self { settings, client })
     }
-
-    fn request(&self, request: &ChatRequest) -> CreateChatCompletionRequest {
-        CreateChatCompletionRequest {
-            model: self.settings.model.clone(),
-            messages: request.messages.iter().map(convert::message).collect(),
-            tools: (!request.tools.is_empty())
-                .then(|| request.tools.iter().map(convert::tool).collect()),
-            parallel_tool_calls: (!request.tools.is_empty()).then_some(true),
-            max_completion_tokens: request.max_output_tokens,
-            temperature: request.temperature,
-            stream: Some(true),
-            stream_options: Some(ChatCompletionStreamOptions {
-                include_usage: Some(true),
-                include_obfuscation: None,
-            }),
-            ..Default::default()
-        }
-    }
 }
 
 /// A tool call being reassembled from its stream fragments, keyed by `index`.
@@ -101,7 +83,10 @@ impl ChatModel for OpenAiModel {
         let mut stream = self
             .client
             .chat()
-            .create_stream(self.request(request))
+            .create_stream_byot::<_, CreateChatCompletionStreamResponse>(wire::Request::new(
+                &self.settings.model,
+                request,
+            ))
             .await
             .map_err(|e| classify::classify(provider, e))?;
 

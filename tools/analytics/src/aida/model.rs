@@ -25,7 +25,7 @@ pub fn request(copy: &AdCopy, platform: AdPlatform) -> ChatRequest {
     );
     ChatRequest {
         messages: vec![ChatMessage::system(INSTRUCTIONS), ChatMessage::user(ad)],
-        tools: Vec::new(),
+        tools: Default::default(),
         max_output_tokens: Some(600),
         temperature: Some(0.0),
     }
