@@ -8,6 +8,7 @@
 mod actions;
 mod articles;
 mod charts;
+mod checkpoints;
 mod connections;
 mod conversations;
 mod escalations;
@@ -29,6 +30,18 @@ use omnify_core::StoreError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
+
+/// Every SQLite connection. WAL lets readers run beside the writer; NORMAL syncs at
+/// checkpoints, which is durable against a process crash (the case we must survive) and
+/// far faster.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+/// The writer connection also leaves checkpoints to [`checkpoints`]: SQLite runs an
+/// automatic checkpoint inside the commit that crosses 1,000 WAL pages, stalling the one
+/// writer and every write queued behind it.
+const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
 
 /// Which database a URL points at; decides connection settings, never query text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,40 +82,38 @@ impl SqlStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let open = |connections: u32| {
+        let open = |connections: u32, pragmas: &'static str| {
             let options = AnyPoolOptions::new()
                 .max_connections(connections.max(1))
                 .acquire_timeout(Duration::from_secs(30));
             match backend {
-                // WAL lets readers run beside the writer; NORMAL syncs at checkpoints,
-                // which is durable against a process crash (the case we must survive)
-                // and far faster. Checkpoints every 8,000 pages (32 MiB of WAL) rather
-                // than SQLite's 1,000: a busy server rewrites the same B-tree pages in
-                // many commits, and each checkpoint copies a page once however often it
-                // changed, so fewer checkpoints copy and sync fewer pages (in the chat
-                // benchmark, `perf record` put checkpoints at 7.5% of the server's CPU
-                // with 1,000 pages and 3.8% with 8,000).
                 // A local file does not drop connections the way a network does: no
                 // ping before each use (it was a round trip to the driver's thread per query).
-                Backend::Sqlite => options.test_before_acquire(false).after_connect(|conn, _| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                             PRAGMA wal_autocheckpoint = 8000;",
-                        )
-                        .await
-                        .map(|_| ())
-                    })
-                }),
+                Backend::Sqlite => {
+                    options
+                        .test_before_acquire(false)
+                        .after_connect(move |conn, _| {
+                            Box::pin(async move { conn.execute(pragmas).await.map(|_| ()) })
+                        })
+                }
                 Backend::Postgres => options,
             }
         };
         let cannot =
             |e: sqlx::Error| StoreError::Database(format!("cannot open {}: {e}", redact_url(url)));
-        let pool = open(max_connections).connect(url).await.map_err(cannot)?;
+        let pool = open(max_connections, SQLITE_PRAGMAS)
+            .connect(url)
+            .await
+            .map_err(cannot)?;
         let writer = match backend {
-            Backend::Sqlite => open(1).connect(url).await.map_err(cannot)?,
+            Backend::Sqlite => {
+                let writer = open(1, SQLITE_WRITER_PRAGMAS)
+                    .connect(url)
+                    .await
+                    .map_err(cannot)?;
+                checkpoints::spawn(pool.clone(), checkpoints::EVERY);
+                writer
+            }
             Backend::Postgres => pool.clone(),
         };
         Ok(Self {

@@ -754,3 +754,55 @@ on_every_backend!(charts_belong_to_their_tenant, |store| {
     let titles: Vec<_> = listed.iter().map(|c| c.chart.title.as_str()).collect();
     assert_eq!(titles, ["Spend", "Revenue"]);
 });
+
+/// The database file alone (no `-wal` beside it) holds what was written once the
+/// background checkpointer has run: the writer itself never checkpoints, and SQLite's
+/// own automatic checkpoint would not fire for a few kilobytes of writes.
+#[tokio::test]
+async fn sqlite_writes_reach_the_database_file_through_background_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()), 4)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let tenant = store.create_tenant("Acme").await.unwrap();
+    store
+        .record_inbound(&inbound(&tenant.id, "c1", "e1", "checkpointed"))
+        .await
+        .unwrap();
+
+    // The main file copied without its WAL, as a crash that lost the WAL would leave it.
+    let copy_has_message = || async {
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&path, &copy).unwrap();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?mode=ro", copy.display()))
+            .await
+            .unwrap();
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE body = 'checkpointed'")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or(0);
+        pool.close().await;
+        std::fs::remove_file(&copy).unwrap();
+        n == 1
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !copy_has_message().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the message never left the WAL for the database file"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Writing goes on after a checkpoint (the WAL starts over), and closing stops the
+    // checkpointer quietly.
+    store
+        .record_inbound(&inbound(&tenant.id, "c1", "e2", "after"))
+        .await
+        .unwrap();
+    store.close().await;
+}
