@@ -20,6 +20,8 @@ const METRICS: &[&str] = &[
     "complete_payment",
     "total_complete_payment_rate",
     "video_play_actions",
+    // Unconfirmed for auction ads (Fivetran: reach only for reservation ads); see
+    // docs/analytics.md, "Creative fatigue".
     "reach",
     "frequency",
     "currency",
