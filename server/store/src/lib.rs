@@ -40,8 +40,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
 /// The writer connection also leaves checkpoints to [`checkpoints`]: SQLite runs an
 /// automatic checkpoint inside the commit that crosses 1,000 WAL pages, stalling the one
 /// writer and every write queued behind it.
-const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
+const SQLITE_WRITER_PRAGMA: &str = "PRAGMA wal_autocheckpoint = 0;";
 
 /// Which database a URL points at; decides connection settings, never query text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +81,8 @@ impl SqlStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let open = |connections: u32, pragmas: &'static str| {
+        // `extra`: pragmas of this pool's connections beyond `SQLITE_PRAGMAS`.
+        let open = |connections: u32, extra: &'static str| {
             let options = AnyPoolOptions::new()
                 .max_connections(connections.max(1))
                 .acquire_timeout(Duration::from_secs(30));
@@ -93,7 +93,13 @@ impl SqlStore {
                     options
                         .test_before_acquire(false)
                         .after_connect(move |conn, _| {
-                            Box::pin(async move { conn.execute(pragmas).await.map(|_| ()) })
+                            Box::pin(async move {
+                                conn.execute(SQLITE_PRAGMAS).await?;
+                                if !extra.is_empty() {
+                                    conn.execute(extra).await?;
+                                }
+                                Ok(())
+                            })
                         })
                 }
                 Backend::Postgres => options,
@@ -101,13 +107,13 @@ impl SqlStore {
         };
         let cannot =
             |e: sqlx::Error| StoreError::Database(format!("cannot open {}: {e}", redact_url(url)));
-        let pool = open(max_connections, SQLITE_PRAGMAS)
+        let pool = open(max_connections, "")
             .connect(url)
             .await
             .map_err(cannot)?;
         let writer = match backend {
             Backend::Sqlite => {
-                let writer = open(1, SQLITE_WRITER_PRAGMAS)
+                let writer = open(1, SQLITE_WRITER_PRAGMA)
                     .connect(url)
                     .await
                     .map_err(cannot)?;

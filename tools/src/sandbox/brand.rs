@@ -347,12 +347,10 @@ pub struct CreativeFatigue {
     pub onset: NaiveDate,
     pub daily_decay: f64,
     pub floor: f64,
-    /// Lifetime frequency (impressions per person reached) at which fatigue set in.
+    /// Lifetime frequency (impressions per person reached) at which fatigue set in;
+    /// the ad's audience is in [`GroundTruth::audiences`].
     #[serde(default)]
     pub onset_frequency: f64,
-    /// People the ad can reach.
-    #[serde(default)]
-    pub audience: f64,
 }
 
 impl CreativeFatigue {

@@ -58,7 +58,7 @@ fn tools(specs: &ToolSpecs) -> &RawValue {
         // a string); were that ever to break, offering no tools beats failing the turn.
         serde_json::value::to_raw_value(&tools).unwrap_or_else(|e| {
             tracing::error!(error = %e, "tool schemas did not serialise; offering none");
-            RawValue::from_string("[]".to_owned()).unwrap_or_else(|_| RawValue::NULL.to_owned())
+            RawValue::from_string("[]".to_owned()).unwrap_or_default()
         })
     })
 }

@@ -23,6 +23,7 @@ pub use frequency::{FrequencyModel, Observed};
 use chrono::{Duration, NaiveDate};
 use fit::{Point, fit_hinge, normal_cdf};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One day of one creative's delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,23 +237,17 @@ pub fn trailing_ctr(days: &[CreativeDay], window: i64) -> Vec<(NaiveDate, Option
 /// Assess every creative; each platform's frequency threshold is learned from its own
 /// creatives ([`learn_threshold`]).
 pub fn assess_all(series: &[CreativeSeries], settings: &FatigueSettings) -> Vec<FatigueAssessment> {
-    let mut models: Vec<(Option<String>, FrequencyModel)> = Vec::new();
+    let mut by_platform: BTreeMap<&Option<String>, Vec<&CreativeSeries>> = BTreeMap::new();
     for s in series {
-        if !models.iter().any(|(p, _)| *p == s.platform) {
-            let same: Vec<&CreativeSeries> =
-                series.iter().filter(|o| o.platform == s.platform).collect();
-            models.push((s.platform.clone(), learn_threshold(&same, settings)));
-        }
+        by_platform.entry(&s.platform).or_default().push(s);
     }
+    let models: BTreeMap<&Option<String>, FrequencyModel> = by_platform
+        .into_iter()
+        .map(|(platform, same)| (platform, learn_threshold(&same, settings)))
+        .collect();
     series
         .iter()
-        .map(|s| {
-            let model = models
-                .iter()
-                .find(|(p, _)| *p == s.platform)
-                .map_or_else(FrequencyModel::prior, |(_, m)| *m);
-            assess_with(s, settings, &model)
-        })
+        .map(|s| assess_with(s, settings, &models[&s.platform]))
         .collect()
 }
 
@@ -267,6 +262,11 @@ pub fn learn_threshold(series: &[&CreativeSeries], settings: &FatigueSettings) -
 /// on the day its decline began (the hinge of a flat-then-decay fit around the
 /// crossing) and the days the decline takes to cost 20% at the fitted rate.
 pub fn observe(series: &CreativeSeries, settings: &FatigueSettings) -> Option<Observed> {
+    // Without frequency there is nothing to learn: skip the fits (the chat tool's rows
+    // carry none).
+    if series.days.iter().all(|d| d.frequency.is_none()) {
+        return None;
+    }
     let days = daily(series);
     let peaks = trailing_ctr(&days, settings.peak_days);
     let (peak_date, peak_ctr) = peaks
@@ -281,12 +281,8 @@ pub fn observe(series: &CreativeSeries, settings: &FatigueSettings) -> Option<Ob
         .find(|(_, c)| c.is_some_and(|c| c <= threshold))
         .map(|(d, _)| *d)?;
     let start = crossed - Duration::days(35);
-    let window: Vec<CreativeDay> = days
-        .iter()
-        .filter(|d| d.date >= start && d.date <= crossed + Duration::days(3))
-        .cloned()
-        .collect();
-    let (fit, start) = hinge_fit(&window, start, settings)?;
+    let end = days.partition_point(|d| d.date <= crossed + Duration::days(3));
+    let (fit, start) = hinge_fit(&days[..end], start, settings)?;
     if fit.slope >= 0.0 || fit.slope > -settings.min_decline_t * fit.slope_se {
         return None;
     }
@@ -515,8 +511,7 @@ fn fit_recent(
     settings: &FatigueSettings,
 ) -> Option<(fit::HingeFit, NaiveDate)> {
     let start = as_of - Duration::days(settings.fit_days - 1);
-    let recent: Vec<CreativeDay> = days.iter().filter(|d| d.date >= start).cloned().collect();
-    hinge_fit(&recent, start, settings)
+    hinge_fit(days, start, settings)
 }
 
 /// The hinge fit of `days` (on or after `start`), with the date its day 0 stands for.

@@ -154,7 +154,12 @@ fn evaluate(seeds: &[u64], settings: &FatigueSettings, known: bool) -> FatigueEv
                     platform: key.0.clone(),
                     creative: series.creative.clone(),
                     onset_frequency: (f.onset_frequency * 100.0).round() / 100.0,
-                    audience: f.audience,
+                    audience: brand
+                        .ground_truth
+                        .audiences
+                        .iter()
+                        .find(|a| a.platform == f.platform && a.ad_id == f.ad_id)
+                        .map_or(0.0, |a| a.size),
                     onset_to_crossing: (crossing - f.onset).num_days(),
                     lead,
                 });

@@ -333,7 +333,6 @@ fn build_structure(
                     daily_decay: f.daily_decay,
                     floor: f.floor,
                     onset_frequency: 0.0,
-                    audience: 0.0,
                 });
                 truth.fatigue.extend(fatigue.clone());
                 live_ads.push(LiveAd {

@@ -97,7 +97,7 @@ pub(crate) struct Reach {
 }
 
 /// Draws each ad's audience (from `rng`, its own stream), records it (and on the
-/// fatiguing creatives in `fatigue`, their threshold and audience), and returns every
+/// fatiguing creatives in `fatigue`, their threshold), and returns every
 /// row's reach. `rows` are (ad id, delivery) in date order.
 pub(crate) fn plant(
     platform: &str,
@@ -123,7 +123,6 @@ pub(crate) fn plant(
                 let threshold = rng.uniform(FATIGUE_FREQUENCY.0, FATIGUE_FREQUENCY.1);
                 let size = until(Some(f.onset)) / saturation_for(threshold);
                 f.onset_frequency = threshold;
-                f.audience = size.round();
                 size
             }
             None => {
