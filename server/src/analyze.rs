@@ -182,12 +182,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
                     })
                     .collect();
                 lines.push(format!(
-                    "expected daily revenue {:.2} → {:.2} (change {:+.2}, 90% band {:+.2} to {:+.2})",
+                    "expected daily revenue {:.2} → {:.2} (change {:+.2}, 90% band {:+.2} to {:+.2}; {:.2} taken off for the optimism of a plan fitted to noisy data)",
                     plan.revenue_before,
                     plan.revenue_after,
                     plan.revenue_after - plan.revenue_before,
                     plan.change_low,
-                    plan.change_high
+                    plan.change_high,
+                    plan.optimism
                 ));
                 lines
             })

@@ -239,3 +239,41 @@ fn csv_columns_are_checked() {
         "{err}"
     );
 }
+
+#[test]
+fn a_channel_with_an_order_every_other_day_is_not_judged_by_its_lucky_days() {
+    // Orders of 300 arrive as a Poisson count with mean a·spend^b / 300 (0.3-0.7 a
+    // day): most days have no revenue at all.
+    let (a, b, order) = (8.0, 0.6, 300.0);
+    let mut days = history("linkedin", a, b, 100.0, 180, 5);
+    let mut state = 11_u64;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1_u64 << 53) as f64
+    };
+    for day in &mut days {
+        let limit = (-(a * day.spend.powf(b) / order)).exp();
+        let (mut product, mut orders) = (uniform(), 0);
+        while product > limit {
+            orders += 1;
+            product *= uniform();
+        }
+        day.revenue = orders as f64 * order;
+    }
+    assert!(days.iter().filter(|d| d.revenue == 0.0).count() > 60);
+    let fit = model_channels(&days, &BudgetSettings::default())[0]
+        .fit
+        .clone()
+        .unwrap();
+    // No weekend lift planted; the fitted average day at the usual spend is within
+    // 20% of the truth (a fit on the days with revenue alone gives two to three times it).
+    let truth = a * 100_f64.powf(b);
+    let fitted = fit.curve.revenue(100.0);
+    assert!(
+        (fitted / truth - 1.0).abs() < 0.2,
+        "{fitted} vs {truth}: {fit:?}"
+    );
+    assert_eq!(fit.days_used, 180, "{fit:?}");
+}

@@ -192,8 +192,6 @@ fn with_frequency(
 #[test]
 fn frequency_warns_before_ctr_moves_when_the_threshold_is_known() {
     let end = day("2026-11-23");
-    // Flat CTR; frequency 2.85 today, rising 0.02 a day: 3.0 in 7.5 days.
-    let series = with_frequency(creative(end, 120, 5, |_| 1.0), end, 2.85, 0.02);
     let known = FrequencyModel {
         threshold_mean: 3.0,
         threshold_sd: 0.02,
@@ -201,14 +199,27 @@ fn frequency_warns_before_ctr_moves_when_the_threshold_is_known() {
         decline_days_sd: 0.5,
         learned_from: 4,
     };
+    // Flat CTR; frequency 2.9 today, rising 0.02 a day: 3.0 in 5 days, then 5 days of
+    // decline: the crossing on day 10.
+    let series = with_frequency(creative(end, 120, 5, |_| 1.0), end, 2.9, 0.02);
     let a = assess_with(&series, &FatigueSettings::default(), &known);
     assert_eq!(a.status, FatigueStatus::Warning, "{a:?}");
-    // 7.5 days to the threshold, then 5 days of decline: day 12.5, so 13.
-    assert_eq!(a.days_left, Some(13), "{a:?}");
+    assert_eq!(a.days_left, Some(10), "{a:?}");
     assert!(a.confidence > 0.9, "{a:?}");
     let f = a.frequency.unwrap();
-    assert!((f.daily_rise - 0.02).abs() < 1e-9 && (f.lifetime_frequency - 2.85).abs() < 1e-9);
-    // With the industry prior (3.5 ± 0.75) the same creative is not warned.
+    assert!((f.daily_rise - 0.02).abs() < 1e-9 && (f.lifetime_frequency - 2.9).abs() < 1e-9);
+    // Three days earlier (frequency 2.84, crossing on day 13) it is too early to warn:
+    // a frequency warning aims at the middle of the 7-14-day window (11 days).
+    let earlier = with_frequency(creative(end, 120, 5, |_| 1.0), end, 2.84, 0.02);
+    let a = assess_with(&earlier, &FatigueSettings::default(), &known);
+    assert_eq!(a.status, FatigueStatus::Healthy, "{a:?}");
+    let days_left = a
+        .frequency
+        .as_ref()
+        .and_then(|f| f.days_left)
+        .map(f64::ceil);
+    assert_eq!(days_left, Some(13.0), "{a:?}");
+    // With the industry prior (3.5 ± 0.75) the first creative is not warned.
     let a = assess(&series, &FatigueSettings::default());
     assert_eq!(a.status, FatigueStatus::Healthy, "{a:?}");
     assert!(a.confidence < 0.5, "{a:?}");

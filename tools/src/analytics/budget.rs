@@ -240,6 +240,12 @@ fn summarize(
         plan.change_low,
         plan.change_high
     );
+    if plan.optimism >= 0.5 {
+        text.push_str(&format!(
+            " The expected change already has {:.0} {currency} a day taken off: a plan made from noisy curves overstates its own gain.",
+            plan.optimism
+        ));
+    }
     for c in plan.channels.iter().filter(|c| c.note.is_some()) {
         text.push_str(&format!(
             " {}: {}.",
@@ -269,6 +275,7 @@ fn data_json(
         "expected_daily_revenue_after": r(plan.revenue_after),
         "expected_change": r(plan.revenue_after - plan.revenue_before),
         "expected_change_90pct": [r(plan.change_low), r(plan.change_high)],
+        "optimism_taken_off": r(plan.optimism),
         "channels": plan.channels.iter().map(|c| json!({
             "channel": label(&c.channel),
             "current_daily_spend": r(c.current_spend),
@@ -278,6 +285,10 @@ fn data_json(
             "expected_change_90pct": [r(c.change_low), r(c.change_high)],
             "marginal_roas_after": c.marginal_roas_after.map(r),
             "elasticity": c.curve.map(|k| (k.b * 1000.0).round() / 1000.0),
+            "elasticity_measured_alone": c.measured_elasticity.map(|(b, se)| json!({
+                "value": (b * 1000.0).round() / 1000.0,
+                "standard_error": (se * 1000.0).round() / 1000.0,
+            })),
             "note": c.note,
         })).collect::<Vec<_>>(),
     })

@@ -6,6 +6,7 @@
 mod allocate;
 mod csv_input;
 pub mod curve;
+pub mod pooling;
 
 pub use allocate::{AllocationError, Bounds, allocate};
 pub use csv_input::from_csv;
@@ -59,7 +60,8 @@ pub struct ChannelModel {
     pub note: Option<String>,
 }
 
-/// Fit every channel in `days`.
+/// Fit every channel in `days`, each channel's elasticity pooled with the others'
+/// ([`pooling`]).
 pub fn model_channels(days: &[SpendDay], settings: &BudgetSettings) -> Vec<ChannelModel> {
     let mut by_channel: BTreeMap<&str, Vec<&SpendDay>> = BTreeMap::new();
     for day in days {
@@ -68,42 +70,110 @@ pub fn model_channels(days: &[SpendDay], settings: &BudgetSettings) -> Vec<Chann
             .or_default()
             .push(day);
     }
-    by_channel
+    let channels: Vec<(ChannelModel, Vec<CurveFit>)> = by_channel
         .into_iter()
         .enumerate()
-        .map(|(i, (channel, mut rows))| {
-            rows.sort_by_key(|d| d.date);
-            let last = rows.last().map_or(NaiveDate::MIN, |d| d.date);
-            let since = last - Duration::days(settings.current_days - 1);
-            let recent: Vec<f64> = rows.iter().filter(|d| d.date >= since).map(|d| d.spend).collect();
-            let current_spend = recent.iter().sum::<f64>() / settings.current_days as f64;
-            let usable = rows.iter().filter(|d| d.spend > 0.0 && d.revenue > 0.0).count();
-            let (fit, resampled, note) = if usable < settings.min_days {
-                (None, Vec::new(), Some(format!(
-                    "only {usable} days with spend and revenue; at least {} are needed, so its spend is kept",
-                    settings.min_days
-                )))
-            } else {
-                match curve::fit(&rows) {
-                    Some(fit) => {
-                        let note = fit.clamped.then(|| {
-                            "no diminishing return could be measured; the curve's elasticity was capped".to_owned()
-                        });
-                        let resampled = curve::bootstrap(&rows, settings.resamples, settings.seed.wrapping_add(i as u64));
-                        (Some(fit), resampled, note)
-                    }
-                    None => (None, Vec::new(), Some("spend barely varied, so no curve could be fitted; its spend is kept".to_owned())),
+        .map(|(i, (channel, rows))| fit_channel(channel, rows, i, settings))
+        .collect();
+    let measured: Vec<(f64, f64)> = channels
+        .iter()
+        .filter_map(|(m, _)| m.fit.as_ref().map(|f| (f.measured_b, f.b_se)))
+        .collect();
+    let pool = pooling::Pool::estimate(&measured);
+    channels
+        .into_iter()
+        .map(|(mut model, resampled)| {
+            if let Some(fit) = model.fit.as_mut() {
+                let (measured, se) = (fit.measured_b, fit.b_se);
+                fit.set_elasticity(pool.map_or(measured, |p| p.shrink(measured, se)));
+                // The band shows the pooled estimate's uncertainty, not the raw fit's.
+                model.resampled = resampled
+                    .iter()
+                    .map(|r| {
+                        let b =
+                            pool.map_or(r.measured_b, |p| p.resample(measured, se, r.measured_b));
+                        r.with_elasticity(b)
+                    })
+                    .collect();
+                if fit.clamped {
+                    model.note = Some(
+                        "no diminishing return could be measured; the curve's elasticity was capped"
+                            .to_owned(),
+                    );
                 }
-            };
-            ChannelModel {
-                channel: channel.to_owned(),
-                current_spend,
-                fit,
-                resampled,
-                note,
             }
+            model
         })
         .collect()
+}
+
+/// One channel's own fit and its bootstrap, before pooling.
+fn fit_channel(
+    channel: &str,
+    mut rows: Vec<&SpendDay>,
+    index: usize,
+    settings: &BudgetSettings,
+) -> (ChannelModel, Vec<CurveFit>) {
+    rows.sort_by_key(|d| d.date);
+    let last = rows.last().map_or(NaiveDate::MIN, |d| d.date);
+    let since = last - Duration::days(settings.current_days - 1);
+    let recent: f64 = rows
+        .iter()
+        .filter(|d| d.date >= since)
+        .map(|d| d.spend)
+        .sum();
+    let current_spend = recent / settings.current_days as f64;
+    let usable = rows
+        .iter()
+        .filter(|d| d.spend > 0.0 && d.revenue > 0.0)
+        .count();
+    let (fit, resampled, note) = if usable < settings.min_days {
+        let note = format!(
+            "only {usable} days with spend and revenue; at least {} are needed, so its spend is kept",
+            settings.min_days
+        );
+        (None, Vec::new(), Some(note))
+    } else {
+        match curve::fit(&rows) {
+            Some(mut fit) => {
+                let seed = settings.seed.wrapping_add(index as u64);
+                let resampled = curve::bootstrap(&rows, settings.resamples, seed);
+                if let Some(se) = bootstrap_se(&resampled) {
+                    fit.b_se = se;
+                }
+                (Some(fit), resampled, None)
+            }
+            None => {
+                let note = "spend barely varied, so no curve could be fitted; its spend is kept";
+                (None, Vec::new(), Some(note.to_owned()))
+            }
+        }
+    };
+    let model = ChannelModel {
+        channel: channel.to_owned(),
+        current_spend,
+        fit,
+        resampled: Vec::new(),
+        note,
+    };
+    (model, resampled)
+}
+
+/// The standard deviation of the resampled elasticities: the fit's own formula
+/// assumes the days' noise is as the model says, and on real data (and the seeded
+/// brand) it is not, so it understates the uncertainty.
+fn bootstrap_se(resampled: &[CurveFit]) -> Option<f64> {
+    if resampled.len() < 20 {
+        return None;
+    }
+    let n = resampled.len() as f64;
+    let mean = resampled.iter().map(|f| f.measured_b).sum::<f64>() / n;
+    let variance = resampled
+        .iter()
+        .map(|f| (f.measured_b - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1.0);
+    Some(variance.sqrt())
 }
 
 /// One channel's recommendation.
@@ -119,7 +189,10 @@ pub struct ChannelPlan {
     pub change_low: f64,
     pub change_high: f64,
     pub marginal_roas_after: Option<f64>,
+    /// The planning curve: its elasticity is pooled with the account's other channels.
     pub curve: Option<ResponseCurve>,
+    /// The elasticity this channel's own days measure, and its standard error.
+    pub measured_elasticity: Option<(f64, f64)>,
     pub note: Option<String>,
 }
 
@@ -129,11 +202,18 @@ pub struct BudgetPlan {
     pub total_budget: f64,
     pub current_total: f64,
     pub channels: Vec<ChannelPlan>,
+    /// Expected daily revenue before and after: the fitted curves' values, less the
+    /// `optimism` for the plan as a whole.
     pub revenue_before: f64,
     pub revenue_after: f64,
-    /// 90% band of the total daily revenue change.
+    /// 90% band of the total daily revenue change (optimism removed too).
     pub change_low: f64,
     pub change_high: f64,
+    /// What a plan fitted to noisy curves promises and does not deliver: it moves money
+    /// towards the channels whose curves happen to look best, so its own curves
+    /// overstate its gain (the optimizer's curse). Estimated by bootstrap: replan on
+    /// each resample and compare its promise there with its value on the fitted curves.
+    pub optimism: f64,
 }
 
 /// Recommend a split of `total` (per day) over the modelled channels. `bounds` maps a
@@ -201,19 +281,68 @@ pub fn plan(
             change_high: high,
             marginal_roas_after: curve.map(|c| c.marginal(after)),
             curve,
+            measured_elasticity: m.fit.as_ref().map(|f| (f.measured_b, f.b_se)),
             note: m.note.clone(),
         });
+    }
+    let optimism = optimism(&fitted, &inputs, total - fixed, resamples);
+    for change in &mut total_changes {
+        *change -= optimism;
     }
     let (change_low, change_high) = band(&mut total_changes);
     Ok(BudgetPlan {
         total_budget: total,
         current_total: models.iter().map(|m| m.current_spend).sum(),
         revenue_before: channels.iter().map(|c| c.revenue_before).sum(),
-        revenue_after: channels.iter().map(|c| c.revenue_after).sum(),
+        revenue_after: channels.iter().map(|c| c.revenue_after).sum::<f64>() - optimism,
         channels,
         change_low,
         change_high,
+        optimism,
     })
+}
+
+/// The bootstrap estimate of a plan's optimism (Efron's optimism bootstrap): on each
+/// resample, the plan made from the resampled curves promises its gain under those
+/// curves; the same plan is worth less under the fitted curves. The mean difference is
+/// how much planning on noise flatters a plan. Never negative.
+fn optimism(
+    fitted: &[&ChannelModel],
+    inputs: &[(ResponseCurve, Bounds)],
+    budget: f64,
+    resamples: usize,
+) -> f64 {
+    if inputs.is_empty() || resamples == 0 {
+        return 0.0;
+    }
+    let gain = |curves: &dyn Fn(usize) -> ResponseCurve, spend: &[f64]| -> f64 {
+        fitted
+            .iter()
+            .zip(spend)
+            .enumerate()
+            .map(|(i, (m, x))| curves(i).revenue(*x) - curves(i).revenue(m.current_spend))
+            .sum()
+    };
+    let mut total = 0.0;
+    let mut counted = 0;
+    for k in 0..resamples {
+        let resampled: Vec<(ResponseCurve, Bounds)> = fitted
+            .iter()
+            .zip(inputs)
+            .map(|(m, (_, bounds))| (m.resampled[k], *bounds))
+            .collect();
+        let Ok(spend) = allocate(&resampled, budget) else {
+            continue;
+        };
+        let promised = gain(&|i| resampled[i].0, &spend);
+        let delivered = gain(&|i| inputs[i].0, &spend);
+        total += promised - delivered;
+        counted += 1;
+    }
+    if counted == 0 {
+        return 0.0;
+    }
+    (total / counted as f64).max(0.0)
 }
 
 /// The 5th and 95th percentiles (0, 0 for no samples).

@@ -80,6 +80,12 @@ pub struct FatigueSettings {
     pub min_decline_t_past_threshold: f64,
     /// Days of frequency the rise per day is fitted on.
     pub frequency_days: usize,
+    /// A warning from frequency alone comes once the median predicted crossing is
+    /// this close. With the threshold known only as the account's typical one, the
+    /// crossing date is uncertain by about a week either way; aiming at the middle of
+    /// the 7–14-day window the warning is for makes an early warning as likely as a
+    /// late one.
+    pub frequency_warning_days: i64,
 }
 
 impl Default for FatigueSettings {
@@ -96,6 +102,7 @@ impl Default for FatigueSettings {
             min_confidence: 0.5,
             min_decline_t_past_threshold: 3.0,
             frequency_days: 14,
+            frequency_warning_days: 11,
         }
     }
 }
@@ -484,7 +491,9 @@ fn frequency_warning(out: &mut FatigueAssessment, settings: &FatigueSettings, f:
         return;
     };
     let days_left = days.ceil() as i64;
-    if days_left <= settings.horizon_days && f.crossing_probability >= settings.min_confidence {
+    if days_left <= settings.frequency_warning_days
+        && f.crossing_probability >= settings.min_confidence
+    {
         let predicted = out.as_of + Duration::days(days_left);
         out.status = FatigueStatus::Warning;
         out.predicted_date = Some(predicted);

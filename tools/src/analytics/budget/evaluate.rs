@@ -174,14 +174,23 @@ fn campaign_days(brand: &Brand, since: NaiveDate) -> Vec<SpendDay> {
 mod tests {
     use super::*;
 
-    /// Regression gate (see `docs/analytics.md`): measured 95.4%, 89.7% and 90.7% of
-    /// the achievable uplift on seeds 42, 7 and 2026 when written.
+    /// Regression gate (see `docs/analytics.md`): measured 89.7%, 93.7% and 95.3% of
+    /// the achievable uplift on seeds 42, 7 and 2026 when written; predicted changes
+    /// 24%, 7% and 18% above the true ones, each inside its 90% band.
     #[test]
     fn analytics_budget_captures_most_of_the_achievable_uplift_on_the_brand() {
         for seed in [42, 7, 2026] {
             let e = evaluate_budget_on_brand(seed);
             eprintln!("{}", serde_json::to_string(&e).unwrap_or_default());
             assert!(e.uplift_captured >= 0.85, "{e:?}");
+            assert!(
+                (e.predicted_change / e.true_change - 1.0).abs() <= 0.3,
+                "{e:?}"
+            );
+            assert!(
+                (e.predicted_low..=e.predicted_high).contains(&e.true_change),
+                "{e:?}"
+            );
             assert!(e.revenue_recommended > e.revenue_current, "{e:?}");
             assert!(e.revenue_recommended <= e.revenue_optimal + 1e-6, "{e:?}");
         }

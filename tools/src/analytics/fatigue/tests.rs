@@ -10,17 +10,18 @@ fn analytics_fatigue_prediction_on_the_seeded_brand() {
     let eval = evaluate_on_brand(&[42, 7, 2026], &FatigueSettings::default());
     eprintln!("{}", serde_json::to_string_pretty(&eval).unwrap());
     assert_eq!(eval.fatiguing, 18);
-    // Measured: 2 of 90 steady creatives ever flagged (2.2%), 17 of 18 fatiguing ones
-    // warned at least a day ahead, all flagged by the crossing week, 2 of 18 warned
-    // 7-14 days ahead (1 of 15 with frequency, 1 of 3 without). Each creative's own
+    // Measured: none of 90 steady creatives ever flagged, 17 of 18 fatiguing ones
+    // warned at least a day ahead, all flagged by the crossing week, 6 of 18 warned
+    // 7-14 days ahead (6 of 15 with frequency, 0 of 3 without). Each creative's own
     // threshold is unknown until it fatigues; see the known-threshold diagnostic.
     assert!(eval.false_alarm_share <= 0.04, "{eval:?}");
     assert!(eval.warned_ahead >= 0.9, "{eval:?}");
     assert!(eval.flagged_by_one_week_after >= 0.95, "{eval:?}");
-    assert!(eval.warned_7_to_14 >= 0.1, "{eval:?}");
+    assert!(eval.warned_7_to_14 >= 0.3, "{eval:?}");
     let with = &eval.by_signal[0];
     assert!(with.frequency && with.fatiguing == 15, "{eval:?}");
     assert!(with.false_alarm_share <= 0.04, "{eval:?}");
+    assert!(with.warned_7_to_14 >= 0.35, "{eval:?}");
     // Each platform with frequency learns its threshold from its fatigued creatives.
     for m in eval.learned.iter().filter(|m| m.platform == "meta") {
         assert_eq!(m.model.learned_from, 3, "{m:?}");
@@ -36,8 +37,8 @@ fn analytics_fatigue_with_known_thresholds() {
         serde_json::to_string_pretty(&eval.by_signal).unwrap()
     );
     eprintln!("lead times {:?}", eval.lead_times);
-    // Measured: all 15 creatives with frequency warned 7-14 days ahead, 1 of 57 steady
-    // ones flagged. The planted mechanism is a real leading signal.
+    // Measured: all 15 creatives with frequency warned 7-14 days ahead, none of 57
+    // steady ones flagged. The planted mechanism is a real leading signal.
     let with = &eval.by_signal[0];
     assert!(with.warned_7_to_14 >= 0.9, "{eval:?}");
     assert!(with.false_alarm_share <= 0.04, "{eval:?}");

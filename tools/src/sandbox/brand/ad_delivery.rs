@@ -7,6 +7,7 @@
 //! strings) exactly and tests can compare sums to the cent.
 
 use super::audience::{self, Delivery};
+use super::draws;
 use super::weekday_spend_factor;
 use super::{Calendar, CreativeFatigue, GroundTruth, ResponseCurve, is_weekend};
 use crate::sandbox::prng::SplitMix64;
@@ -148,6 +149,9 @@ pub(crate) struct AdPlan {
     pub body: &'static str,
     /// CTR in percent before any fatigue.
     pub ctr_pct: f64,
+    /// `None`: running since its campaign started. Creatives that tire are refreshes
+    /// launched five to eight weeks before their onset, as accounts rotate creatives.
+    pub launched_days_before_end: Option<i64>,
     pub fatigue: Option<FatiguePlan>,
 }
 
@@ -181,6 +185,8 @@ struct LiveAd {
     ad_group_id: String,
     ad_id: String,
     share: f64,
+    /// Its first day of delivery.
+    launched: NaiveDate,
     ctr: f64,
     video: bool,
     fatigue: Option<CreativeFatigue>,
@@ -213,9 +219,14 @@ pub(crate) fn simulate(
                 1.0
             };
             let campaign_revenue = curve.expected_revenue(campaign_spend) * lift;
-            for ad in live_ads.iter().filter(|a| a.campaign == index) {
+            let campaign_ads: Vec<&LiveAd> = live_ads
+                .iter()
+                .filter(|a| a.campaign == index && a.launched <= date)
+                .collect();
+            let planned: Vec<f64> = campaign_ads.iter().map(|a| a.share).collect();
+            let shares = draws::delivery_shares(rng, &planned, 0.12);
+            for (ad, share) in campaign_ads.into_iter().zip(shares) {
                 let fatigue = ad.fatigue.as_ref().map_or(1.0, |f| f.factor(date));
-                let share = ad.share * rng.noise(0.12);
                 let spend = campaign_spend * share;
                 let weekend_cpm = if is_weekend(date) { 1.06 } else { 1.0 };
                 let cpm = campaign_plan.cpm * weekend_cpm * rng.noise(0.1);
@@ -340,6 +351,9 @@ fn build_structure(
                     ad_group_id: ad_group_id.clone(),
                     ad_id: ad_id.clone(),
                     share: group_plan.weight * weight / weight_sum,
+                    launched: ad_plan
+                        .launched_days_before_end
+                        .map_or(calendar.start, |days| calendar.days_before_end(days)),
                     ctr: ad_plan.ctr_pct / 100.0 * rng.noise(0.05),
                     video: ad_plan.format == "video",
                     fatigue,

@@ -65,6 +65,20 @@ pub fn poisson(rng: &mut SplitMix64, lambda: f64) -> u64 {
     count
 }
 
+/// A day's split of a campaign's spend between its live ads: each planned share moved
+/// by up to ±`spread`, then scaled to sum to 1. The campaign's budget paces its spend;
+/// the ads only divide it, so neither this noise nor an ad not launched yet may move
+/// the campaign's total (if noise did, spend and revenue would share it and every
+/// fitted response curve would look more linear than the true one).
+pub fn delivery_shares(rng: &mut SplitMix64, planned: &[f64], spread: f64) -> Vec<f64> {
+    let drawn: Vec<f64> = planned
+        .iter()
+        .map(|share| share * rng.noise(spread))
+        .collect();
+    let total: f64 = drawn.iter().sum();
+    drawn.into_iter().map(|share| share / total).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +102,26 @@ mod tests {
         assert!((p - 3.5).abs() < 0.05, "poisson {p}");
         let e = mean((0..n).map(|_| exponential(&mut rng, 0.25)));
         assert!((e - 4.0).abs() < 0.1, "exponential {e}");
+    }
+
+    #[test]
+    fn delivery_shares_vary_but_always_divide_the_whole_budget() {
+        let mut rng = SplitMix64::new(3);
+        let planned = [0.5, 0.3, 0.2];
+        let first = delivery_shares(&mut rng, &planned, 0.12);
+        let second = delivery_shares(&mut rng, &planned, 0.12);
+        // Two of three ads live: they divide the whole budget, in their proportions.
+        let two = delivery_shares(&mut rng, &planned[..2], 0.0);
+        assert!((two[0] - 0.625).abs() < 1e-12 && (two[1] - 0.375).abs() < 1e-12);
+        for shares in [&first, &second] {
+            assert!(
+                (shares.iter().sum::<f64>() - 1.0).abs() < 1e-12,
+                "{shares:?}"
+            );
+            for (share, plan) in shares.iter().zip(planned) {
+                assert!((share / plan - 1.0).abs() < 0.3, "{shares:?}");
+            }
+        }
+        assert_ne!(first, second);
     }
 }

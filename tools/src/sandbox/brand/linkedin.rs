@@ -36,6 +36,7 @@ const PLANS: &[CampaignPlan] = &[
                     headline: "Year-end gifts your team will actually use",
                     body: "Custom-branded packs and jackets, volume pricing.",
                     ctr_pct: 0.6,
+                    launched_days_before_end: None,
                     fatigue: None,
                 },
                 AdPlan {
@@ -44,6 +45,7 @@ const PLANS: &[CampaignPlan] = &[
                     headline: "Kit out your next offsite",
                     body: "Everything for a team day outdoors.",
                     ctr_pct: 0.5,
+                    launched_days_before_end: None,
                     fatigue: None,
                 },
             ],
@@ -69,6 +71,7 @@ const PLANS: &[CampaignPlan] = &[
                 headline: "Stock the pack hikers ask for",
                 body: "Wholesale terms from 24 units.",
                 ctr_pct: 0.45,
+                launched_days_before_end: None,
                 fatigue: None,
             }],
         }],

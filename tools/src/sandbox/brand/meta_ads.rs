@@ -5,6 +5,7 @@
 //! exactly and tests can compare sums to the cent.
 
 use super::audience::{self, Delivery};
+use super::draws;
 use super::{
     Anomaly, AnomalyKind, Calendar, CreativeFatigue, GroundTruth, ResponseCurve, is_weekend,
     weekday_spend_factor,
@@ -145,6 +146,9 @@ struct AdPlan {
     body: &'static str,
     /// CTR in percent before any fatigue.
     ctr_pct: f64,
+    /// `None`: running since its campaign started. Creatives that tire are refreshes
+    /// launched five to eight weeks before their onset, as accounts rotate creatives.
+    launched_days_before_end: Option<i64>,
     fatigue: Option<FatiguePlan>,
 }
 
@@ -176,6 +180,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "The pack that goes the distance",
                         body: "40 litres, 1.1 kg, lifetime warranty.",
                         ctr_pct: 1.35,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -184,6 +189,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Built for the ridge line",
                         body: "Waterproof, breathable, packs into its own pocket.",
                         ctr_pct: 1.6,
+                        launched_days_before_end: Some(112),
                         fatigue: Some(FatiguePlan {
                             onset_days_before_end: 70,
                             daily_decay: 0.05,
@@ -196,6 +202,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Why we started Trailhead",
                         body: "Gear we wanted and could not buy.",
                         ctr_pct: 1.1,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -211,6 +218,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "The pack that goes the distance",
                         body: "Free shipping across Canada.",
                         ctr_pct: 1.25,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -219,6 +227,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Built for the ridge line",
                         body: "Waterproof and warm to -10C.",
                         ctr_pct: 1.45,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -246,6 +255,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Unboxing the Trail Pack",
                         body: "Real hikers, first impressions.",
                         ctr_pct: 2.1,
+                        launched_days_before_end: Some(80),
                         fatigue: Some(FatiguePlan {
                             onset_days_before_end: 45,
                             daily_decay: 0.07,
@@ -258,6 +268,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "New season, new trails",
                         body: "The spring range is here.",
                         ctr_pct: 1.2,
+                        launched_days_before_end: Some(60),
                         fatigue: None,
                     },
                 ],
@@ -273,6 +284,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "4.8 stars from 2,300 hikers",
                         body: "See why they switched.",
                         ctr_pct: 1.4,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -281,6 +293,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Your weekend packing list",
                         body: "Everything for two nights out.",
                         ctr_pct: 1.3,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -289,6 +302,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Why we started Trailhead",
                         body: "Gear we wanted and could not buy.",
                         ctr_pct: 1.0,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -316,6 +330,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Hikers love it",
                         body: "Read what 2,300 reviewers say.",
                         ctr_pct: 2.4,
+                        launched_days_before_end: Some(76),
                         fatigue: Some(FatiguePlan {
                             onset_days_before_end: 20,
                             daily_decay: 0.08,
@@ -328,6 +343,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Still thinking it over?",
                         body: "Free shipping and 60-day returns.",
                         ctr_pct: 1.8,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -343,6 +359,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "You left something behind",
                         body: "Your cart is saved.",
                         ctr_pct: 2.8,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -351,6 +368,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "10% off your first order",
                         body: "Code TRAIL10 at checkout.",
                         ctr_pct: 2.2,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -378,6 +396,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Something big is coming",
                         body: "Our biggest sale of the year. Be first in line.",
                         ctr_pct: 1.7,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -386,6 +405,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Get early access",
                         body: "Sign up for 24-hour early access.",
                         ctr_pct: 1.5,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -401,6 +421,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "Something big is coming",
                         body: "Tap to get notified.",
                         ctr_pct: 1.6,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                     AdPlan {
@@ -409,6 +430,7 @@ const PLANS: [CampaignPlan; 4] = [
                         title: "The hiker's gift guide",
                         body: "Coming Friday.",
                         ctr_pct: 1.4,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -424,6 +446,8 @@ struct LiveAd {
     ad_id: String,
     /// Fixed share of its campaign's spend.
     share: f64,
+    /// Its first day of delivery.
+    launched: NaiveDate,
     ctr: f64,
     fatigue: Option<CreativeFatigue>,
 }
@@ -463,9 +487,14 @@ pub(super) fn generate(
                 1.0
             };
             let campaign_revenue = curve.expected_revenue(campaign_spend) * lift;
-            for ad in live_ads.iter().filter(|a| a.campaign == index) {
+            let campaign_ads: Vec<&LiveAd> = live_ads
+                .iter()
+                .filter(|a| a.campaign == index && a.launched <= date)
+                .collect();
+            let planned: Vec<f64> = campaign_ads.iter().map(|a| a.share).collect();
+            let shares = draws::delivery_shares(rng, &planned, 0.12);
+            for (ad, share) in campaign_ads.into_iter().zip(shares) {
                 let fatigue = ad.fatigue.as_ref().map_or(1.0, |f| f.factor(date));
-                let share = ad.share * rng.noise(0.12);
                 let spend = campaign_spend * share;
                 let cpm = plan.cpm * if is_weekend(date) { 1.07 } else { 1.0 } * rng.noise(0.1);
                 let impressions = rng.round_count(spend / cpm * 1000.0);
@@ -593,6 +622,9 @@ fn build_structure(
                     adset_id: adset_id.clone(),
                     ad_id: ad_id.clone(),
                     share: set_plan.weight * weight / weight_sum,
+                    launched: ad_plan
+                        .launched_days_before_end
+                        .map_or(calendar.start, |days| calendar.days_before_end(days)),
                     ctr: ad_plan.ctr_pct / 100.0 * rng.noise(0.05),
                     fatigue,
                 });

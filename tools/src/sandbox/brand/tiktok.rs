@@ -34,6 +34,7 @@ const PLANS: &[CampaignPlan] = &[
                         headline: "What I pack for a 20-mile day",
                         body: "Everything from @trailheadsupply #hiking",
                         ctr_pct: 1.6,
+                        launched_days_before_end: Some(79),
                         fatigue: Some(FatiguePlan {
                             onset_days_before_end: 30,
                             daily_decay: 0.09,
@@ -46,6 +47,7 @@ const PLANS: &[CampaignPlan] = &[
                         headline: "My new favourite pack",
                         body: "Link in bio #gear",
                         ctr_pct: 1.3,
+                        launched_days_before_end: None,
                         fatigue: None,
                     },
                 ],
@@ -60,6 +62,7 @@ const PLANS: &[CampaignPlan] = &[
                     headline: "Packing for my first thru-hike",
                     body: "Gear list in comments",
                     ctr_pct: 1.4,
+                    launched_days_before_end: Some(93),
                     fatigue: Some(FatiguePlan {
                         onset_days_before_end: 55,
                         daily_decay: 0.07,
@@ -90,6 +93,7 @@ const PLANS: &[CampaignPlan] = &[
                     headline: "We poured a bucket on it",
                     body: "Still dry. #rainjacket",
                     ctr_pct: 1.1,
+                    launched_days_before_end: None,
                     fatigue: None,
                 },
                 AdPlan {
@@ -98,6 +102,7 @@ const PLANS: &[CampaignPlan] = &[
                     headline: "Dropped from 10 feet",
                     body: "Lifetime warranty, obviously.",
                     ctr_pct: 1.0,
+                    launched_days_before_end: Some(45),
                     fatigue: None,
                 },
             ],
@@ -123,6 +128,7 @@ const PLANS: &[CampaignPlan] = &[
                 headline: "Still thinking about it?",
                 body: "Free shipping and 60-day returns.",
                 ctr_pct: 1.5,
+                launched_days_before_end: None,
                 fatigue: None,
             }],
         }],
