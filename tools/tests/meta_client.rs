@@ -281,3 +281,60 @@ fn bad_configuration_is_refused_up_front() {
     let debug = format!("{client:?}");
     assert!(!debug.contains("\"t\"") && debug.contains("redacted"));
 }
+
+#[tokio::test]
+async fn lifetime_frequency_is_cumulative_impressions_over_lifetime_reach() {
+    let sandbox = sandbox().await;
+    let client = meta_client(&sandbox);
+    // 12 days: two requests of up to 10 cumulative ranges each.
+    let window = range("2026-11-12", END);
+    let rows = client.lifetime_frequency(window).await.unwrap();
+    assert_eq!(sandbox.meta().request_count(), 2);
+    let requests = sandbox.meta().requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.path_and_query.contains("time_ranges="))
+    );
+
+    // The truth: impressions since the ad's first day over the people reached by then.
+    let brand = sandbox.meta().brand().clone();
+    let mut checked = 0;
+    for row in &rows {
+        let days: Vec<_> = brand
+            .meta
+            .days
+            .iter()
+            .filter(|d| d.ad_id == row.ad_id && d.date <= row.date)
+            .collect();
+        let impressions: u64 = days.iter().map(|d| d.impressions).sum();
+        let reach = days.last().unwrap().lifetime_reach;
+        let truth = impressions as f64 / reach as f64;
+        assert!(
+            (row.frequency - truth).abs() < 1e-5,
+            "{} on {}: {} vs {truth}",
+            row.ad_id,
+            row.date,
+            row.frequency
+        );
+        checked += 1;
+    }
+    // 18 ads, all live in the window, every day of it.
+    assert_eq!(checked, 18 * 12);
+    let tired = brand
+        .ground_truth
+        .fatigue
+        .iter()
+        .find(|f| f.platform == "meta")
+        .unwrap();
+    let latest = rows
+        .iter()
+        .filter(|r| r.ad_id == tired.ad_id)
+        .max_by_key(|r| r.date)
+        .unwrap();
+    // A creative that fatigued has passed the frequency it fatigued at.
+    assert!(
+        latest.frequency > tired.onset_frequency,
+        "{latest:?} vs {tired:?}"
+    );
+}

@@ -182,6 +182,78 @@ async fn presets_increments_and_totals_add_up_exactly() {
 }
 
 #[tokio::test]
+async fn time_ranges_give_one_result_set_per_range_and_lifetime_reach_per_ad() {
+    let sandbox = sandbox().await;
+    let brand = sandbox.meta().brand().clone();
+    let ranges = r#"[{"since":"2024-01-01","until":"2026-11-20"},{"since":"2024-01-01","until":"2026-11-23"},{"since":"2026-11-21","until":"2026-11-23"}]"#;
+    let url = insights_url(
+        &sandbox.meta_base_url(),
+        &format!(
+            "level=ad&fields=ad_id,impressions,reach,frequency&time_increment=1&limit=100&time_ranges={}",
+            urlencode(ranges)
+        ),
+    );
+    let (status, _, page) = get(&url).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let rows = page["data"].as_array().unwrap();
+    // time_increment is ignored: one row per ad per range.
+    assert_eq!(rows.len(), 18 * 3, "{page}");
+    let ad = &brand.meta.days.last().unwrap().ad_id;
+    let row = |since: &str, until: &str| {
+        rows.iter()
+            .find(|r| r["ad_id"] == *ad && r["date_start"] == since && r["date_stop"] == until)
+            .unwrap()
+            .clone()
+    };
+    let truth = |until: &str| {
+        brand
+            .meta
+            .days
+            .iter()
+            .rfind(|d| d.ad_id == *ad && d.date.to_string().as_str() <= until)
+            .unwrap()
+            .lifetime_reach
+    };
+    for until in ["2026-11-20", END] {
+        let r = row("2024-01-01", until);
+        assert_eq!(r["reach"], truth(until).to_string(), "{r}");
+    }
+    // A range that starts after the ad's first day sums daily reach instead.
+    let late = row("2026-11-21", END);
+    let summed: u64 = brand
+        .meta
+        .days
+        .iter()
+        .filter(|d| d.ad_id == *ad && d.date.to_string().as_str() >= "2026-11-21")
+        .map(|d| d.reach)
+        .sum();
+    assert_eq!(late["reach"], summed.to_string());
+
+    for bad in [
+        "[]",
+        "{\"since\":\"2026-11-01\"}",
+        r#"[{"since":"2026-11-02","until":"2026-11-01"}]"#,
+    ] {
+        let url = insights_url(
+            &sandbox.meta_base_url(),
+            &format!("level=ad&fields=ad_id&time_ranges={}", urlencode(bad)),
+        );
+        let (status, _, body) = get(&url).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(body["error"]["code"], 100, "{bad}");
+    }
+}
+
+fn urlencode(raw: &str) -> String {
+    reqwest::Url::parse_with_params("http://x/", &[("v", raw)])
+        .unwrap()
+        .query()
+        .unwrap()
+        .trim_start_matches("v=")
+        .to_owned()
+}
+
+#[tokio::test]
 async fn missing_or_wrong_tokens_get_the_graph_oauth_error() {
     let sandbox = sandbox().await;
     let base = sandbox.meta_base_url();

@@ -7,16 +7,18 @@ pub use evaluate::{FatigueEvaluation, evaluate_on_brand, evaluate_with_known_thr
 
 use super::ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
 use crate::connections::ClientDirectory;
-use crate::connectors::{Detail, KNOWN_AD_PLATFORMS};
+use crate::connectors::{AdPlatform, Detail, KNOWN_AD_PLATFORMS};
 use crate::model::CampaignDay;
 use async_trait::async_trait;
+use chrono::NaiveDate;
+use futures_util::future::join_all;
 use omnify_analytics::fatigue::{
     CreativeDay, CreativeSeries, FatigueAssessment, FatigueSettings, FatigueStatus, assess_all,
     trailing_ctr,
 };
 use omnify_core::{
-    Chart, ChartKind, ChartMarker, ChartSeries, Tool, ToolContext, ToolError, ToolOutput, ToolSpec,
-    parse_args,
+    Chart, ChartKind, ChartMarker, ChartSeries, DateRange, Provenance, Tool, ToolContext,
+    ToolError, ToolOutput, ToolSpec, parse_args,
 };
 use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
@@ -103,7 +105,14 @@ impl Tool for CreativeFatigueTool {
         let range = lookback(ctx.today, days);
         let fetched = fetch(&platforms, range, Detail::Ad).await?;
         let mut unavailable = fetched.unavailable;
-        let (series, without_ads) = creatives(&fetched.rows);
+        let mut provenance = fetched.provenance;
+        let answered: Vec<Arc<dyn AdPlatform>> = platforms
+            .iter()
+            .filter(|p| provenance.iter().any(|q| q.platform == p.key()))
+            .cloned()
+            .collect();
+        let frequency = frequencies(&answered, range, &mut provenance, &mut unavailable).await;
+        let (series, without_ads) = creatives(&fetched.rows, &frequency);
         for key in without_ads {
             unavailable.push((
                 platform_name(&key),
@@ -116,14 +125,59 @@ impl Tool for CreativeFatigueTool {
             summary: summarize(&assessments, &unavailable, self.settings.horizon_days),
             data: data_json(&assessments, &unavailable, range),
             chart: chart(&series, &assessments, &self.settings),
-            provenance: fetched.provenance,
+            provenance,
         })
     }
 }
 
-/// One series per (platform, ad), named after the ad; and the platforms whose rows
-/// had no ad id.
-fn creatives(rows: &[CampaignDay]) -> (Vec<CreativeSeries>, Vec<String>) {
+/// Lifetime frequency by (platform, ad, day), from the platforms that report it. A
+/// platform whose frequency cannot be read is judged on CTR alone, and the answer says
+/// so.
+async fn frequencies(
+    platforms: &[Arc<dyn AdPlatform>],
+    range: DateRange,
+    provenance: &mut Vec<Provenance>,
+    unavailable: &mut Vec<(String, String)>,
+) -> BTreeMap<(String, String, NaiveDate), f64> {
+    let calls = platforms
+        .iter()
+        .map(|p| async move { (p.clone(), p.lifetime_frequency(range).await) });
+    let mut by_day = BTreeMap::new();
+    for (platform, result) in join_all(calls).await {
+        match result {
+            Ok(None) => {}
+            Ok(Some(report)) => {
+                provenance.push(Provenance {
+                    platform: platform.key().to_owned(),
+                    account: platform.account_id().to_owned(),
+                    date_range: Some(range),
+                    query: report.query,
+                });
+                for row in report.rows {
+                    by_day.insert(
+                        (platform.key().to_owned(), row.ad_id, row.date),
+                        row.frequency,
+                    );
+                }
+            }
+            Err(error) => {
+                tracing::warn!(platform = platform.key(), %error, "lifetime frequency fetch failed");
+                unavailable.push((
+                    platform.display_name().to_owned(),
+                    format!("lifetime frequency could not be read ({error}), so its creatives were judged on CTR alone"),
+                ));
+            }
+        }
+    }
+    by_day
+}
+
+/// One series per (platform, ad), named after the ad, with its lifetime frequency
+/// where the platform reported it; and the platforms whose rows had no ad id.
+fn creatives(
+    rows: &[CampaignDay],
+    frequency: &BTreeMap<(String, String, NaiveDate), f64>,
+) -> (Vec<CreativeSeries>, Vec<String>) {
     let mut by_ad: BTreeMap<(String, String), CreativeSeries> = BTreeMap::new();
     let mut without_ads = std::collections::BTreeSet::new();
     for row in rows {
@@ -149,7 +203,9 @@ fn creatives(rows: &[CampaignDay]) -> (Vec<CreativeSeries>, Vec<String>) {
             clicks: row.clicks as f64,
             conversions: row.conversions.to_f64(),
             spend: row.spend.to_f64(),
-            frequency: None,
+            frequency: frequency
+                .get(&(row.platform.clone(), ad_id.clone(), row.date))
+                .copied(),
         });
     }
     (
@@ -248,10 +304,44 @@ fn summarize(
             names.join(", ")
         ));
     }
+    text.push_str(&frequency_note(assessments));
     for (platform, message) in unavailable {
         text.push_str(&format!(" {platform}: {message}."));
     }
     text
+}
+
+/// Which platforms' creatives were also judged on lifetime frequency, and where this
+/// account's creatives start to fatigue on each.
+fn frequency_note(assessments: &[FatigueAssessment]) -> String {
+    let mut by_platform: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for a in assessments {
+        if let (Some(platform), Some(f)) = (&a.platform, &a.frequency) {
+            by_platform
+                .entry(platform_name(platform))
+                .or_insert((f.threshold_mean, f.learned_from));
+        }
+    }
+    let parts: Vec<String> = by_platform
+        .into_iter()
+        .map(|(name, (threshold, learned))| {
+            let source = if learned == 0 {
+                "the industry rule of thumb until one of them fatigues".to_owned()
+            } else {
+                format!(
+                    "learned from {learned} that did",
+                )
+            };
+            format!("{name} creatives start to fatigue around a lifetime frequency of {threshold:.1} ({source})")
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Judged on CTR and lifetime frequency where reported: {}.",
+        parts.join("; ")
+    )
 }
 
 fn data_json(
@@ -272,6 +362,8 @@ fn data_json(
             "peak_ctr_pct": (a.peak_ctr * 10_000.0).round() / 100.0,
             "peak_date": a.peak_date,
             "daily_ctr_change_pct": a.trend.as_ref().map(|t| (t.daily_change_pct * 100.0).round() / 100.0),
+            "lifetime_frequency": a.frequency.as_ref().map(|f| (f.lifetime_frequency * 100.0).round() / 100.0),
+            "account_fatigue_frequency": a.frequency.as_ref().map(|f| (f.threshold_mean * 100.0).round() / 100.0),
             "reason": a.reason,
         })
     };

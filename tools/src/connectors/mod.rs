@@ -18,7 +18,7 @@ pub mod tiktok;
 pub mod triplewhale;
 pub mod youtube;
 
-use crate::model::CampaignDay;
+use crate::model::{AdFrequency, CampaignDay};
 use async_trait::async_trait;
 use omnify_core::{DateRange, ToolError};
 use std::collections::BTreeMap;
@@ -51,6 +51,13 @@ pub struct PlatformReport {
     pub query: String,
 }
 
+/// Lifetime frequency per ad and day from one platform, with the request behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrequencyReport {
+    pub rows: Vec<AdFrequency>,
+    pub query: String,
+}
+
 /// One connected ad account on one platform.
 ///
 /// Errors are already [`ToolError`]s because connectors exist to serve tools, and
@@ -69,6 +76,16 @@ pub trait AdPlatform: Send + Sync {
         range: DateRange,
         detail: Detail,
     ) -> Result<PlatformReport, ToolError>;
+
+    /// Each ad's lifetime frequency on every day of `range`, for the creative fatigue
+    /// forecast. `None`: this platform does not report reach per ad.
+    async fn lifetime_frequency(
+        &self,
+        range: DateRange,
+    ) -> Result<Option<FrequencyReport>, ToolError> {
+        let _ = range;
+        Ok(None)
+    }
 
     /// Campaigns with their daily budgets, for proposing changes. Platforms without
     /// write support say so.

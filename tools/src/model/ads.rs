@@ -37,3 +37,12 @@ pub struct CampaignDay {
     /// ISO 4217 code of `spend` and `revenue`.
     pub currency: String,
 }
+
+/// One ad's lifetime frequency as of one day: impressions per person reached, from the
+/// ad's first day through `date`. Creative fatigue follows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdFrequency {
+    pub ad_id: String,
+    pub date: NaiveDate,
+    pub frequency: f64,
+}

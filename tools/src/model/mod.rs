@@ -7,7 +7,7 @@ mod crm;
 mod email;
 mod video;
 
-pub use ads::CampaignDay;
+pub use ads::{AdFrequency, CampaignDay};
 pub use commerce::{
     AttributedOrder, AttributionSummary, BillingInterval, ChannelSpend, Charge, Customer, Invoice,
     Money, Order, Refund, Subscription, Touch,

@@ -115,11 +115,99 @@ async fn analytics_predict_creative_fatigue_through_the_meta_emulator() {
     assert_eq!(chart.series.len(), 2);
     assert_eq!(chart.series[1].name, "80% of peak (%)");
     assert_eq!(out.provenance[0].platform, "meta");
+    // Lifetime frequency comes from Meta's cumulative time ranges, and the account's
+    // fatigue frequency is learned from its three fatigued creatives.
+    assert_eq!(out.provenance.len(), 2, "{:?}", out.provenance);
+    assert!(
+        out.provenance[1].query.contains("time_ranges"),
+        "{:?}",
+        out.provenance
+    );
+    assert!(
+        out.summary
+            .contains("Meta Ads creatives start to fatigue around a lifetime frequency of")
+            && out.summary.contains("learned from 3 that did"),
+        "{}",
+        out.summary
+    );
     let err = tool
         .call(&ctx, serde_json::json!({"lookback_days": 5}))
         .await
         .unwrap_err();
     assert!(matches!(err, omnify_core::ToolError::BadArguments(_)));
+    sandbox.shutdown().await;
+}
+
+/// Meta, but its reach cannot be read (Meta throttles reach queries separately).
+struct ReachThrottled(Arc<dyn crate::connectors::AdPlatform>);
+
+#[async_trait::async_trait]
+impl crate::connectors::AdPlatform for ReachThrottled {
+    fn key(&self) -> &'static str {
+        self.0.key()
+    }
+    fn display_name(&self) -> &'static str {
+        self.0.display_name()
+    }
+    fn account_id(&self) -> &str {
+        self.0.account_id()
+    }
+    async fn daily_results(
+        &self,
+        range: omnify_core::DateRange,
+        detail: crate::connectors::Detail,
+    ) -> Result<crate::connectors::PlatformReport, omnify_core::ToolError> {
+        self.0.daily_results(range, detail).await
+    }
+    async fn lifetime_frequency(
+        &self,
+        _range: omnify_core::DateRange,
+    ) -> Result<Option<crate::connectors::FrequencyReport>, omnify_core::ToolError> {
+        Err(omnify_core::ToolError::Upstream(
+            "Meta is throttling reach queries".to_owned(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn without_frequency_creatives_are_judged_on_ctr_and_the_answer_says_so() {
+    use crate::connections::{PlatformClients, SharedClients};
+    use omnify_core::Tool;
+    let (directory, ctx, sandbox) = super::tests_support::meta_tool_context().await;
+    let meta = directory
+        .clients(&ctx.tenant_id)
+        .await
+        .unwrap()
+        .ads()
+        .get("meta")
+        .unwrap()
+        .clone();
+    let mut clients = PlatformClients::new();
+    clients.ads_mut().insert(Arc::new(ReachThrottled(meta)));
+    let tool = CreativeFatigueTool::new(Arc::new(SharedClients(Arc::new(clients))));
+    let out = tool
+        .call(&ctx, serde_json::json!({"platform": "meta"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.data["fatigued"].as_array().unwrap().len(),
+        3,
+        "{}",
+        out.data
+    );
+    assert!(
+        out.summary.contains(
+            "Meta Ads: lifetime frequency could not be read (Meta is throttling reach queries), so its creatives were judged on CTR alone"
+        ),
+        "{}",
+        out.summary
+    );
+    assert!(
+        !out.summary.contains("start to fatigue around"),
+        "{}",
+        out.summary
+    );
+    assert_eq!(out.provenance.len(), 1);
     sandbox.shutdown().await;
 }
 

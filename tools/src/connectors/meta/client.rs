@@ -3,6 +3,7 @@
 use super::errors::{GraphErrorBody, MetaError, Retry, classify};
 use super::wire::{CampaignInfo, InsightRow, Page, WireCampaign, WireInsight};
 use crate::connectors::retry::{Backoff, retry_after};
+use crate::model::AdFrequency;
 use omnify_core::{DateRange, Secret};
 use reqwest::Url;
 use rust_decimal::Decimal;
@@ -85,6 +86,14 @@ impl InsightsLevel {
 
 /// Metric fields every insights request asks for.
 const METRIC_FIELDS: &str = "account_currency,spend,impressions,clicks,actions,action_values";
+
+/// Cumulative ranges per request for lifetime frequency. Meta documents no limit on
+/// `time_ranges`; ten keeps each response to a few hundred rows.
+const RANGES_PER_REQUEST: usize = 10;
+
+/// How far back "lifetime" starts: Meta serves insights up to 37 months old, and an
+/// ad's reach over a range that starts before its first day is its lifetime reach.
+const LIFETIME_DAYS: i64 = 36 * 30;
 
 /// A client for one ad account.
 #[derive(Debug, Clone)]
@@ -183,6 +192,68 @@ impl MetaAdsClient {
         )?;
         let wire: Vec<WireInsight> = self.all_pages(url).await?;
         wire.into_iter().map(InsightRow::try_from).collect()
+    }
+
+    /// Each ad's lifetime frequency on every day of `range`: one cumulative range per
+    /// day (`time_ranges`, each from [`LIFETIME_DAYS`] back to that day) at ad level,
+    /// so each row's `frequency` is impressions per person since the ad's first day.
+    pub async fn lifetime_frequency(
+        &self,
+        range: DateRange,
+    ) -> Result<Vec<AdFrequency>, MetaError> {
+        let since = (range.until - chrono::Duration::days(LIFETIME_DAYS)).to_string();
+        let days: Vec<String> = range
+            .since
+            .iter_days()
+            .take_while(|d| *d <= range.until)
+            .map(|d| d.to_string())
+            .collect();
+        let limit = self.config.page_limit.to_string();
+        let mut out = Vec::new();
+        for chunk in days.chunks(RANGES_PER_REQUEST) {
+            let ranges: Vec<Value> = chunk
+                .iter()
+                .map(|until| serde_json::json!({"since": since, "until": until}))
+                .collect();
+            let ranges = Value::Array(ranges).to_string();
+            let url = self.url(
+                "insights",
+                &[
+                    ("level", "ad"),
+                    ("fields", "ad_id,impressions,reach,frequency"),
+                    ("time_ranges", &ranges),
+                    ("limit", &limit),
+                ],
+            )?;
+            let wire: Vec<WireInsight> = self.all_pages(url).await?;
+            for row in wire {
+                let row = InsightRow::try_from(row)?;
+                let frequency = row.frequency.or_else(|| {
+                    let reach = row.reach.filter(|r| *r > 0)?;
+                    Some(row.impressions as f64 / reach as f64)
+                });
+                if let (Some(ad_id), Some(frequency)) = (row.ad_id, frequency) {
+                    out.push(AdFrequency {
+                        ad_id,
+                        date: row.date_stop,
+                        frequency,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The lifetime-frequency request in Meta's terms, for provenance.
+    pub fn lifetime_frequency_query(&self, range: DateRange) -> String {
+        format!(
+            "GET /{}/{}/insights level=ad fields=ad_id,impressions,reach,frequency time_ranges=[{}..each day {}..{}]",
+            self.config.api_version,
+            self.account,
+            range.until - chrono::Duration::days(LIFETIME_DAYS),
+            range.since,
+            range.until
+        )
     }
 
     /// The account's campaigns with their daily budgets.

@@ -11,7 +11,7 @@ pub use client::{InsightsLevel, MetaAdsClient, MetaConfig};
 pub use errors::MetaError;
 pub use wire::{CampaignInfo, InsightRow};
 
-use crate::connectors::{AdPlatform, CampaignBudget, Detail, PlatformReport};
+use crate::connectors::{AdPlatform, CampaignBudget, Detail, FrequencyReport, PlatformReport};
 use crate::model::CampaignDay;
 use async_trait::async_trait;
 use omnify_core::{DateRange, ToolError};
@@ -84,6 +84,17 @@ impl AdPlatform for MetaAdsClient {
             rows,
             query: self.insights_query(level, range, true),
         })
+    }
+
+    async fn lifetime_frequency(
+        &self,
+        range: DateRange,
+    ) -> Result<Option<FrequencyReport>, ToolError> {
+        let rows = MetaAdsClient::lifetime_frequency(self, range).await?;
+        Ok(Some(FrequencyReport {
+            rows,
+            query: self.lifetime_frequency_query(range),
+        }))
     }
 
     async fn campaign_budgets(&self) -> Result<Vec<CampaignBudget>, ToolError> {

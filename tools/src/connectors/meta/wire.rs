@@ -7,6 +7,7 @@ use super::errors::MetaError;
 use crate::money::parse_decimal;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -36,6 +37,8 @@ pub(crate) struct WireInsight {
     spend: Option<Value>,
     impressions: Option<Value>,
     clicks: Option<Value>,
+    reach: Option<Value>,
+    frequency: Option<Value>,
     #[serde(default)]
     actions: Vec<WireAction>,
     #[serde(default)]
@@ -78,6 +81,10 @@ pub struct InsightRow {
     pub spend: Decimal,
     pub impressions: u64,
     pub clicks: u64,
+    /// People reached over the row's span, when requested (not additive across rows).
+    pub reach: Option<u64>,
+    /// Impressions per person reached over the row's span, when requested.
+    pub frequency: Option<f64>,
     /// Purchases, de-duplicated across web, app and offline where Meta reports it.
     pub purchases: Decimal,
     /// Purchase value attributed to the ads.
@@ -147,6 +154,16 @@ impl TryFrom<WireInsight> for InsightRow {
             spend: decimal("spend", w.spend.as_ref())?,
             impressions: count("impressions", w.impressions.as_ref())?,
             clicks: count("clicks", w.clicks.as_ref())?,
+            reach: w
+                .reach
+                .as_ref()
+                .map(|r| count("reach", Some(r)))
+                .transpose()?,
+            frequency: w
+                .frequency
+                .as_ref()
+                .map(|f| decimal("frequency", Some(f)).map(|d| d.to_f64().unwrap_or(0.0)))
+                .transpose()?,
             purchases: purchase_metric("actions", &w.actions)?,
             purchase_value: purchase_metric("action_values", &w.action_values)?,
             date_start: w.date_start,
@@ -207,6 +224,21 @@ mod tests {
         assert_eq!(row.purchases, Decimal::from(37));
         assert_eq!(row.purchase_value, Decimal::from_str("4321.90").unwrap());
         assert_eq!(row.campaign_name.as_deref(), Some("ASC - Evergreen"));
+    }
+
+    #[test]
+    fn reach_and_frequency_parse_when_requested() {
+        let raw = serde_json::json!({"ad_id":"120214728393170001","impressions":"30000",
+            "reach":"9000","frequency":"3.333333",
+            "date_start":"2023-12-01","date_stop":"2026-11-20"});
+        let row =
+            InsightRow::try_from(serde_json::from_value::<WireInsight>(raw).unwrap()).unwrap();
+        assert_eq!(row.reach, Some(9_000));
+        assert!((row.frequency.unwrap() - 3.333333).abs() < 1e-12);
+        let without = serde_json::json!({"date_start":"2026-11-20","date_stop":"2026-11-20"});
+        let row =
+            InsightRow::try_from(serde_json::from_value::<WireInsight>(without).unwrap()).unwrap();
+        assert_eq!((row.reach, row.frequency), (None, None));
     }
 
     #[test]

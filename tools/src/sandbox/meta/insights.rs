@@ -1,5 +1,6 @@
 //! `GET /act_{id}/insights`: the brand's ad-day rows rolled up to the requested level
-//! and time increment, with every metric rendered as a string like the real API.
+//! and time increment (or to each of `time_ranges`), with every metric rendered as a
+//! string like the real API.
 
 use super::errors::GraphError;
 use super::request::GraphRequest;
@@ -130,6 +131,8 @@ struct Delivery {
     spend_minor: i64,
     impressions: u64,
     reach: u64,
+    /// People reached from the ad's first day through the group's last day.
+    lifetime_reach: u64,
     clicks: u64,
     link_clicks: u64,
     landing_page_views: u64,
@@ -142,8 +145,10 @@ impl Delivery {
     fn add(&mut self, row: &MetaAdDay) {
         self.spend_minor += row.spend_minor;
         self.impressions += row.impressions;
-        // Summed reach overstates unique reach; good enough for an emulator.
+        // Summed reach overstates unique reach; good enough for an emulator, except
+        // for one ad since its first day, where the brand knows the true figure.
         self.reach += row.reach;
+        self.lifetime_reach = self.lifetime_reach.max(row.lifetime_reach);
         self.clicks += row.clicks;
         self.link_clicks += row.link_clicks;
         self.landing_page_views += row.landing_page_views;
@@ -153,13 +158,33 @@ impl Delivery {
     }
 }
 
-/// All insight rows for the request, before paging.
+/// All insight rows for the request, before paging. With `time_ranges` (a JSON list
+/// of ranges, which may overlap, "for example to return cumulative insights"), each
+/// range gets one result set over its whole span, and `time_range`, `date_preset` and
+/// `time_increment` are ignored, as Meta documents.
 pub(crate) fn rows(brand: &Brand, request: &GraphRequest) -> Result<Vec<Value>, GraphError> {
     let level = Level::parse(request.param("level"))?;
     let fields = request.fields(KNOWN_FIELDS, DEFAULT_FIELDS)?;
+    if let Some(raw) = request.param("time_ranges") {
+        let mut rows = Vec::new();
+        for range in time_ranges(raw)? {
+            rows.extend(roll_up(brand, level, &fields, range, Increment::AllDays));
+        }
+        return Ok(rows);
+    }
     let range = date_range(brand, request)?;
     let increment = Increment::parse(request.param("time_increment"))?;
+    Ok(roll_up(brand, level, &fields, range, increment))
+}
 
+/// The rows of one range at one level and increment.
+fn roll_up(
+    brand: &Brand,
+    level: Level,
+    fields: &[String],
+    range: Bucket,
+    increment: Increment,
+) -> Vec<Value> {
     // (bucket, object id) → sums, plus one source row to name the object by.
     let mut groups: BTreeMap<(Bucket, &str), (Delivery, &MetaAdDay)> = BTreeMap::new();
     for row in brand
@@ -175,37 +200,79 @@ pub(crate) fn rows(brand: &Brand, request: &GraphRequest) -> Result<Vec<Value>, 
             .0
             .add(row);
     }
+    // An ad's unique reach over a span that starts by its first day is its lifetime
+    // reach at the span's end.
+    let first_days: BTreeMap<&str, NaiveDate> = if level == Level::Ad {
+        brand
+            .meta
+            .days
+            .iter()
+            .fold(BTreeMap::new(), |mut first, d| {
+                first.entry(d.ad_id.as_str()).or_insert(d.date);
+                first
+            })
+    } else {
+        BTreeMap::new()
+    };
 
-    Ok(groups
+    groups
         .into_iter()
         // Meta leaves out objects that did not deliver.
         .filter(|(_, (d, _))| d.impressions > 0 || d.spend_minor > 0)
-        .map(|(((start, stop), _), (delivery, sample))| {
-            render(brand, level, &fields, sample, &delivery, start, stop)
+        .map(|(((start, stop), id), (mut delivery, sample))| {
+            if first_days.get(id).is_some_and(|first| start <= *first) {
+                delivery.reach = delivery.lifetime_reach;
+            }
+            render(brand, level, fields, sample, &delivery, start, stop)
         })
-        .collect())
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct TimeRange {
+    since: NaiveDate,
+    until: NaiveDate,
+}
+
+impl TimeRange {
+    fn checked(self, param: &str) -> Result<Bucket, GraphError> {
+        if self.since > self.until {
+            return Err(GraphError::invalid_parameter(format!(
+                "(#100) {param}: since must be on or before until"
+            )));
+        }
+        Ok((self.since, self.until))
+    }
+}
+
+/// `time_ranges`: `[{"since":"YYYY-MM-DD","until":"YYYY-MM-DD"}, …]`.
+fn time_ranges(raw: &str) -> Result<Vec<Bucket>, GraphError> {
+    let ranges: Vec<TimeRange> = serde_json::from_str(raw).map_err(|_| {
+        GraphError::invalid_parameter(
+            "(#100) time_ranges must be a JSON list of {\"since\":\"YYYY-MM-DD\",\"until\":\"YYYY-MM-DD\"}",
+        )
+    })?;
+    if ranges.is_empty() {
+        return Err(GraphError::invalid_parameter(
+            "(#100) time_ranges must not be empty",
+        ));
+    }
+    ranges
+        .into_iter()
+        .map(|r| r.checked("time_ranges"))
+        .collect()
 }
 
 /// `time_range` JSON, else `date_preset`, else Meta's default of `last_30d`. "Today" is
 /// the day after the brand's last day of data.
 fn date_range(brand: &Brand, request: &GraphRequest) -> Result<(NaiveDate, NaiveDate), GraphError> {
-    #[derive(Deserialize)]
-    struct TimeRange {
-        since: NaiveDate,
-        until: NaiveDate,
-    }
     if let Some(raw) = request.param("time_range") {
         let range: TimeRange = serde_json::from_str(raw).map_err(|_| {
             GraphError::invalid_parameter(
                 "(#100) time_range must be a JSON object {\"since\":\"YYYY-MM-DD\",\"until\":\"YYYY-MM-DD\"}",
             )
         })?;
-        if range.since > range.until {
-            return Err(GraphError::invalid_parameter(
-                "(#100) time_range: since must be on or before until",
-            ));
-        }
-        return Ok((range.since, range.until));
+        return range.checked("time_range");
     }
     let today = brand.end_date + Duration::days(1);
     let yesterday = brand.end_date;
