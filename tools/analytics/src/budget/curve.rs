@@ -41,7 +41,8 @@ pub struct CurveFit {
     pub curve: ResponseCurve,
     pub weekend_lift: f64,
     /// The elasticity this channel's own days measure (before pooling and clamping),
-    /// and its standard error.
+    /// and its standard error: the regression's, replaced by the bootstrap's when
+    /// [`super::model_channels`] has resampled the days.
     pub measured_b: f64,
     pub b_se: f64,
     /// Days used (days with spend, outliers removed).
