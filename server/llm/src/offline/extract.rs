@@ -80,6 +80,9 @@ struct NumberMention {
     negative: bool,
     /// A "k"/"m" suffix or "thousand"/"million" was applied.
     scaled: bool,
+    /// Followed by "a day", "per day", "/day" or "daily": an amount per day, which in
+    /// a marketing question is a budget ("split 3000 a day across channels").
+    per_day: bool,
     prev_word: String,
     next_word: String,
 }
@@ -136,6 +139,9 @@ fn numbers(text: &str) -> Vec<NumberMention> {
         }
         let rest = &lower[i..];
         let percent = rest.trim_start().starts_with('%');
+        let per_day = ["a day", "per day", "/day", "daily", "/ day"]
+            .iter()
+            .any(|unit| rest.trim_start().starts_with(unit));
         let next_word = words(rest).into_iter().next().unwrap_or_default();
         match next_word.as_str() {
             "thousand" => {
@@ -159,6 +165,7 @@ fn numbers(text: &str) -> Vec<NumberMention> {
             percent,
             negative,
             scaled,
+            per_day,
             prev_word,
             next_word,
         });
@@ -174,13 +181,14 @@ const UNIT_WORDS: &[&str] = &[
     "day", "days", "week", "weeks", "month", "months", "year", "years", "hours", "hour",
 ];
 
-/// A money amount: "$500", "500 dollars", "1.2k", or a bare number where a budget is
-/// being set ("set the budget to 500").
+/// A money amount: "$500", "500 dollars", "1.2k", "3000 a day", or a bare number where
+/// a budget is being set ("set the budget to 500").
 pub(crate) fn money(text: &str) -> Option<f64> {
     let mentions = numbers(text);
     let is_percent = |n: &NumberMention| n.percent || PERCENT_WORDS.contains(&n.next_word.as_str());
     let marked = mentions.iter().find(|n| {
-        !is_percent(n) && (n.dollar || n.scaled || CURRENCY_WORDS.contains(&n.next_word.as_str()))
+        !is_percent(n)
+            && (n.dollar || n.scaled || n.per_day || CURRENCY_WORDS.contains(&n.next_word.as_str()))
     });
     let bare = || {
         mentions.iter().find(|n| {
@@ -570,6 +578,12 @@ mod tests {
         assert_eq!(money("set the daily budget to $500"), Some(500.0));
         assert_eq!(money("500 dollars a day"), Some(500.0));
         assert_eq!(money("cap it at 1.2k"), Some(1200.0));
+        assert_eq!(
+            money("how should I split 3000 a day across channels?"),
+            Some(3000.0)
+        );
+        assert_eq!(money("spend 2,500 per day on meta"), Some(2500.0));
+        assert_eq!(money("post 3 times a day"), None);
         assert_eq!(money("budget of $1,250.50"), Some(1250.5));
         assert_eq!(money("set the budget to 300"), Some(300.0));
         assert_eq!(money("raise it by 20% over the last 30 days"), None);
