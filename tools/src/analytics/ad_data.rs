@@ -91,12 +91,9 @@ pub(crate) async fn fetch(
     for (platform, result) in join_all(calls).await {
         match result {
             Ok(report) => {
-                fetched.provenance.push(Provenance {
-                    platform: platform.key().to_owned(),
-                    account: platform.account_id().to_owned(),
-                    date_range: Some(range),
-                    query: report.query,
-                });
+                fetched
+                    .provenance
+                    .push(provenance_of(platform.as_ref(), range, report.query));
                 fetched.rows.extend(report.rows);
             }
             Err(error) => {
@@ -116,6 +113,20 @@ pub(crate) async fn fetch(
         return Err(ToolError::Upstream(messages.join("; ")));
     }
     Ok(fetched)
+}
+
+/// Where one platform's numbers came from: its account, the days and the request.
+pub(crate) fn provenance_of(
+    platform: &dyn AdPlatform,
+    range: DateRange,
+    query: String,
+) -> Provenance {
+    Provenance {
+        platform: platform.key().to_owned(),
+        account: platform.account_id().to_owned(),
+        date_range: Some(range),
+        query,
+    }
 }
 
 /// A platform key's marketer-facing name.

@@ -5,7 +5,9 @@ pub mod evaluate;
 
 pub use evaluate::{FatigueEvaluation, evaluate_on_brand, evaluate_with_known_thresholds};
 
-use super::ad_data::{fetch, lookback, lookback_days, platform_name, select_platforms};
+use super::ad_data::{
+    fetch, lookback, lookback_days, platform_name, provenance_of, select_platforms,
+};
 use crate::connections::ClientDirectory;
 use crate::connectors::{AdPlatform, Detail, KNOWN_AD_PLATFORMS};
 use crate::model::CampaignDay;
@@ -147,12 +149,7 @@ async fn frequencies(
         match result {
             Ok(None) => {}
             Ok(Some(report)) => {
-                provenance.push(Provenance {
-                    platform: platform.key().to_owned(),
-                    account: platform.account_id().to_owned(),
-                    date_range: Some(range),
-                    query: report.query,
-                });
+                provenance.push(provenance_of(platform.as_ref(), range, report.query));
                 for row in report.rows {
                     by_day.insert(
                         (platform.key().to_owned(), row.ad_id, row.date),
@@ -328,9 +325,7 @@ fn frequency_note(assessments: &[FatigueAssessment]) -> String {
             let source = if learned == 0 {
                 "the industry rule of thumb until one of them fatigues".to_owned()
             } else {
-                format!(
-                    "learned from {learned} that did",
-                )
+                format!("learned from {learned} that did")
             };
             format!("{name} creatives start to fatigue around a lifetime frequency of {threshold:.1} ({source})")
         })

@@ -178,8 +178,6 @@ impl Glm {
         };
         let row = |p: &Point| [1.0, p.ln_spend - mean_x, p.weekend];
         let mut beta = [mean_revenue.ln(), 0.0, 0.0];
-        let mut information = [[0.0; 3]; 3];
-        let mut converged = false;
         for _ in 0..50 {
             let mut xtwx = [[0.0; 3]; 3];
             let mut xtwz = [0.0; 3];
@@ -203,15 +201,22 @@ impl Glm {
                 .map(|j| (next[j] - beta[j]).abs())
                 .fold(0.0, f64::max);
             beta = next;
-            information = xtwx;
             if step < 1e-10 {
-                converged = true;
-                break;
+                return Self::converged(points, beta, mean_x, columns, xtwx);
             }
         }
-        if !converged {
-            return None;
-        }
+        None
+    }
+
+    /// The fit at converged coefficients (on centred ln spend), with the dispersion
+    /// and the slope's standard error from the information matrix `xtwx`.
+    fn converged(
+        points: &[Point],
+        beta: [f64; 3],
+        mean_x: f64,
+        columns: usize,
+        xtwx: [[f64; 3]; 3],
+    ) -> Option<Self> {
         let glm = Self {
             c: beta[0] - beta[1] * mean_x,
             b: beta[1],
@@ -221,10 +226,14 @@ impl Glm {
         };
         let chi2: f64 = points
             .iter()
-            .map(|p| (p.revenue - glm.mean(p)).powi(2) / glm.mean(p))
+            .map(|p| {
+                let mean = glm.mean(p);
+                (p.revenue - mean).powi(2) / mean
+            })
             .sum();
+        let n = points.len() as f64;
         let dispersion = (chi2 / (n - columns as f64).max(1.0)).max(f64::MIN_POSITIVE);
-        let slope_variance = inverse_diagonal(information, columns, 1)?;
+        let slope_variance = inverse_diagonal(xtwx, columns, 1)?;
         Some(Self {
             b_se: (dispersion * slope_variance).sqrt(),
             dispersion,

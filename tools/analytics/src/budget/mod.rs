@@ -315,12 +315,13 @@ fn optimism(
     if inputs.is_empty() || resamples == 0 {
         return 0.0;
     }
-    let gain = |curves: &dyn Fn(usize) -> ResponseCurve, spend: &[f64]| -> f64 {
+    // The revenue change of moving each channel from its current spend to `spend`.
+    let gain = |curves: &[(ResponseCurve, Bounds)], spend: &[f64]| -> f64 {
         fitted
             .iter()
+            .zip(curves)
             .zip(spend)
-            .enumerate()
-            .map(|(i, (m, x))| curves(i).revenue(*x) - curves(i).revenue(m.current_spend))
+            .map(|((m, (curve, _)), x)| curve.revenue(*x) - curve.revenue(m.current_spend))
             .sum()
     };
     let mut total = 0.0;
@@ -334,8 +335,8 @@ fn optimism(
         let Ok(spend) = allocate(&resampled, budget) else {
             continue;
         };
-        let promised = gain(&|i| resampled[i].0, &spend);
-        let delivered = gain(&|i| inputs[i].0, &spend);
+        let promised = gain(&resampled, &spend);
+        let delivered = gain(inputs, &spend);
         total += promised - delivered;
         counted += 1;
     }

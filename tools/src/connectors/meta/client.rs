@@ -95,6 +95,14 @@ const RANGES_PER_REQUEST: usize = 10;
 /// ad's reach over a range that starts before its first day is its lifetime reach.
 const LIFETIME_DAYS: i64 = 36 * 30;
 
+/// Fields of the lifetime-frequency request.
+const FREQUENCY_FIELDS: &str = "ad_id,impressions,reach,frequency";
+
+/// The start of every cumulative range for `range`.
+fn lifetime_since(range: DateRange) -> chrono::NaiveDate {
+    range.until - chrono::Duration::days(LIFETIME_DAYS)
+}
+
 /// A client for one ad account.
 #[derive(Debug, Clone)]
 pub struct MetaAdsClient {
@@ -201,7 +209,7 @@ impl MetaAdsClient {
         &self,
         range: DateRange,
     ) -> Result<Vec<AdFrequency>, MetaError> {
-        let since = (range.until - chrono::Duration::days(LIFETIME_DAYS)).to_string();
+        let since = lifetime_since(range).to_string();
         let days: Vec<String> = range
             .since
             .iter_days()
@@ -220,7 +228,7 @@ impl MetaAdsClient {
                 "insights",
                 &[
                     ("level", "ad"),
-                    ("fields", "ad_id,impressions,reach,frequency"),
+                    ("fields", FREQUENCY_FIELDS),
                     ("time_ranges", &ranges),
                     ("limit", &limit),
                 ],
@@ -247,10 +255,10 @@ impl MetaAdsClient {
     /// The lifetime-frequency request in Meta's terms, for provenance.
     pub fn lifetime_frequency_query(&self, range: DateRange) -> String {
         format!(
-            "GET /{}/{}/insights level=ad fields=ad_id,impressions,reach,frequency time_ranges=[{}..each day {}..{}]",
+            "GET /{}/{}/insights level=ad fields={FREQUENCY_FIELDS} time_ranges=[{}..each day {}..{}]",
             self.config.api_version,
             self.account,
-            range.until - chrono::Duration::days(LIFETIME_DAYS),
+            lifetime_since(range),
             range.since,
             range.until
         )

@@ -165,23 +165,40 @@ impl Delivery {
 pub(crate) fn rows(brand: &Brand, request: &GraphRequest) -> Result<Vec<Value>, GraphError> {
     let level = Level::parse(request.param("level"))?;
     let fields = request.fields(KNOWN_FIELDS, DEFAULT_FIELDS)?;
+    // An ad's unique reach over a span that starts by its first day is its lifetime
+    // reach at the span's end.
+    let first_days: BTreeMap<&str, NaiveDate> = if level == Level::Ad {
+        brand
+            .meta
+            .days
+            .iter()
+            .fold(BTreeMap::new(), |mut first, d| {
+                first.entry(d.ad_id.as_str()).or_insert(d.date);
+                first
+            })
+    } else {
+        BTreeMap::new()
+    };
+    let roll_up = |range, increment| roll_up(brand, level, &fields, &first_days, range, increment);
     if let Some(raw) = request.param("time_ranges") {
         let mut rows = Vec::new();
         for range in time_ranges(raw)? {
-            rows.extend(roll_up(brand, level, &fields, range, Increment::AllDays));
+            rows.extend(roll_up(range, Increment::AllDays));
         }
         return Ok(rows);
     }
     let range = date_range(brand, request)?;
     let increment = Increment::parse(request.param("time_increment"))?;
-    Ok(roll_up(brand, level, &fields, range, increment))
+    Ok(roll_up(range, increment))
 }
 
-/// The rows of one range at one level and increment.
+/// The rows of one range at one level and increment; `first_days` holds each ad's
+/// first day of delivery at ad level (empty otherwise).
 fn roll_up(
     brand: &Brand,
     level: Level,
     fields: &[String],
+    first_days: &BTreeMap<&str, NaiveDate>,
     range: Bucket,
     increment: Increment,
 ) -> Vec<Value> {
@@ -200,21 +217,6 @@ fn roll_up(
             .0
             .add(row);
     }
-    // An ad's unique reach over a span that starts by its first day is its lifetime
-    // reach at the span's end.
-    let first_days: BTreeMap<&str, NaiveDate> = if level == Level::Ad {
-        brand
-            .meta
-            .days
-            .iter()
-            .fold(BTreeMap::new(), |mut first, d| {
-                first.entry(d.ad_id.as_str()).or_insert(d.date);
-                first
-            })
-    } else {
-        BTreeMap::new()
-    };
-
     groups
         .into_iter()
         // Meta leaves out objects that did not deliver.
