@@ -83,9 +83,16 @@ impl SqlStore {
         let backend = Backend::from_url(url)?;
         // `extra`: pragmas of this pool's connections beyond `SQLITE_PRAGMAS`.
         let open = |connections: u32, extra: &'static str| {
+            // No idle timeout and no maximum lifetime: either one starts sqlx's pool
+            // reaper, and in sqlx 0.9.0 a race can underflow its idle count so the
+            // reaper spins a core forever and the runtime never shuts down
+            // (transact-rs/sqlx#3645, fixed upstream by #4289, not yet released). It
+            // hung `omnify-eval` at exit here. Connections open on demand and stay.
             let options = AnyPoolOptions::new()
                 .max_connections(connections.max(1))
-                .acquire_timeout(Duration::from_secs(30));
+                .acquire_timeout(Duration::from_secs(30))
+                .idle_timeout(None)
+                .max_lifetime(None);
             match backend {
                 // A local file does not drop connections the way a network does: no
                 // ping before each use (it was a round trip to the driver's thread per query).
